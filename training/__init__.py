@@ -1,0 +1,104 @@
+"""PeerPath: training peer-support workers, with a modular multilingual curriculum."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .config import DEFAULTS, PROJECT_ROOT, from_environment
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app as a list of small steps; tests pass settings in ``test_config``."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    configure_settings(app, test_config)
+    configure_database(app)
+    configure_curriculum(app)
+    configure_i18n(app)
+    configure_security(app)
+    configure_blueprints(app)
+    configure_commands(app)
+    return app
+
+
+def configure_settings(app: Flask, test_config: Mapping[str, Any] | None) -> None:
+    app.config.from_mapping(DEFAULTS)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if test_config is None or not test_config.get("TESTING"):
+        app.config.from_mapping(from_environment(instance))
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("MANUAL_CACHE_DIR"):
+        app.config["MANUAL_CACHE_DIR"] = str(instance / "manuals")
+
+
+def configure_database(app: Flask) -> None:
+    from . import database
+
+    database.init_app(app)
+
+
+def configure_curriculum(app: Flask) -> None:
+    from .curriculum import CurriculumStore
+
+    app.extensions["curriculum"] = CurriculumStore(app.config["CURRICULUM_DIR"])
+
+
+def configure_i18n(app: Flask) -> None:
+    from . import web
+    from .extensions import babel
+    from .i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=web.select_timezone)
+    web.init_app(app)
+
+
+def configure_security(app: Flask) -> None:
+    from .accounts.session import init_app as init_sessions
+    from .extensions import csrf, limiter
+
+    csrf.init_app(app)
+    if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    limiter.init_app(app)
+    init_sessions(app)
+
+    @app.after_request
+    def security_headers(response):
+        # No inline scripts or third-party resources anywhere: a strict policy costs nothing.
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+def configure_blueprints(app: Flask) -> None:
+    from .accounts.manage import bp as manage_bp
+    from .accounts.routes import bp as accounts_bp
+    from .cohorts.routes import bp as cohorts_bp
+    from .health import bp as health_bp
+    from .learning.routes import bp as learning_bp
+
+    for blueprint in (health_bp, accounts_bp, manage_bp, cohorts_bp, learning_bp):
+        app.register_blueprint(blueprint)
+
+
+def configure_commands(app: Flask) -> None:
+    from .accounts.cli import users_cli
+    from .cli import curriculum_cli
+    from .demo import demo_cli
+
+    for group in (curriculum_cli, users_cli, demo_cli):
+        app.cli.add_command(group)

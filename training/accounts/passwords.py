@@ -1,0 +1,42 @@
+"""Password hashing with argon2id (OWASP minimum: 19 MiB memory, 2 passes, 1 lane)."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
+
+MIN_LENGTH = 8
+MAX_LENGTH = 512
+
+
+def _hasher() -> PasswordHasher:
+    memory = current_app.config.get("PASSWORD_MEMORY_KIB", 19456) if has_app_context() else 19456
+    return PasswordHasher(time_cost=2, memory_cost=memory, parallelism=1)
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        # Spend the same time as a real check so unknown logins are not revealed by timing.
+        _hasher().hash(password)
+        return False
+    try:
+        return _hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_problem(password: str, *, name: str = "", login: str = "") -> str | None:
+    """Why a new password is not acceptable, or None."""
+    if len(password) < MIN_LENGTH:
+        return f"at least {MIN_LENGTH} characters"
+    if len(password) > MAX_LENGTH:
+        return f"at most {MAX_LENGTH} characters"
+    lowered = password.lower()
+    if lowered in {login.lower(), name.lower()} or lowered in {"password", "12345678", "peerpath"}:
+        return "too easy to guess"
+    return None

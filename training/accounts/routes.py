@@ -1,0 +1,129 @@
+"""Sign-in, one-time links, personal settings and 'download my data'."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..errors import InvalidInput
+from ..extensions import db, limiter
+from ..i18n import curriculum_languages
+from ..webforms import attach_error, safe_next, wants_next
+from . import services
+from .export import export_csv, export_json
+from .forms import ChangePasswordForm, LanguageForm, LoginForm, SetPasswordForm
+
+bp = Blueprint("accounts", __name__)
+
+
+def _home() -> str:
+    return url_for("root")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute;60 per hour", methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(wants_next(), _home()))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = services.authenticate(form.login.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            db.session.commit()
+            return redirect(safe_next(form.next.data, _home()))
+        form.form_errors.append(_("Sign-in name or password is not right."))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(_home())
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def set_password(token: str):
+    found = services.token_user(token)
+    if found is None:
+        return render_template("accounts/link_invalid.html"), 404
+    _, user = found
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        if form.password.data != form.confirm.data:
+            form.confirm.errors = [_("The two passwords are not the same.")]
+        else:
+            try:
+                user = services.set_password_with_token(token, form.password.data)
+            except InvalidInput as exc:
+                attach_error(form, exc)
+            else:
+                db.session.commit()
+                logout_user()
+                login_user(user)
+                flash(_("Your password is set. Welcome to PeerPath."), "info")
+                return redirect(_home())
+    return render_template("accounts/set_password.html", form=form, user=user)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if form.password.data != form.confirm.data:
+            form.confirm.errors = [_("The two passwords are not the same.")]
+        else:
+            try:
+                services.change_password(current_user, form.current.data, form.password.data)
+            except InvalidInput as exc:
+                attach_error(form, exc)
+            else:
+                db.session.commit()
+                login_user(current_user._get_current_object())  # the session id includes the hash
+                flash(_("Your password is changed."), "info")
+                return redirect(url_for("accounts.account"))
+    return render_template("accounts/account.html", form=form)
+
+
+@bp.post("/language")
+def set_language():
+    """The language switcher for signed-in users: saves the choice, then shows the same page."""
+    form = LanguageForm()
+    target = safe_next(form.next.data, _home())
+    if not form.validate_on_submit() or form.language.data not in curriculum_languages():
+        return redirect(target)
+    if current_user.is_authenticated:
+        services.set_language(current_user, form.language.data, curriculum_languages())
+        db.session.commit()
+    lang = form.language.data
+    # Pages under /<lang>/ carry the language in the path: swap it.
+    parts = target.split("/", 2)
+    if len(parts) > 1 and parts[1] in curriculum_languages():
+        target = "/" + lang + ("/" + parts[2] if len(parts) > 2 else "/")
+    return redirect(target)
+
+
+@bp.get("/account/my-data.json")
+@login_required
+def my_data_json():
+    body = export_json(current_user, current_app.extensions["curriculum"])
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="peerpath-my-data.json"'},
+    )
+
+
+@bp.get("/account/my-data.csv")
+@login_required
+def my_data_csv():
+    body = export_csv(current_user, current_app.extensions["curriculum"])
+    return Response(
+        body,
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="peerpath-my-data.csv"'},
+    )

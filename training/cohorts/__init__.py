@@ -1,0 +1,1 @@
+"""Cohorts and the trainer's views of them."""

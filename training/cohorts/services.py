@@ -1,0 +1,286 @@
+"""Cohorts: who may see which, creating and editing them, enrolling trainees, join codes."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts.models import Role, User
+from ..accounts.services import create_user
+from ..audit import record
+from ..errors import InvalidInput, NotFoundError
+from ..extensions import db
+from ..models_base import utcnow
+from .models import Cohort, Enrolment, cohort_trainers
+
+# No 0/O or 1/I/L: codes are read aloud and copied from paper.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def visible_cohorts_query(user: User):
+    """Cohorts the user may see: admins all, coordinators their site, trainers theirs, trainees their own."""
+    query = select(Cohort).order_by(Cohort.archived, Cohort.start_date.desc().nulls_last(), Cohort.name)
+    if user.role == Role.ADMIN:
+        return query
+    if user.role == Role.COORDINATOR:
+        return query.where(Cohort.site_id == user.site_id)
+    if user.role == Role.TRAINER:
+        trains = exists().where(cohort_trainers.c.cohort_id == Cohort.id, cohort_trainers.c.user_id == user.id)
+        return query.where(trains)
+    enrolled = exists().where(Enrolment.cohort_id == Cohort.id, Enrolment.user_id == user.id)
+    return query.where(enrolled)
+
+
+def is_trainer_of(user: User, cohort: Cohort) -> bool:
+    return any(t.id == user.id for t in cohort.trainers)
+
+
+def can_run(user: User, cohort: Cohort) -> bool:
+    """May see the cohort's trainees and their records: its trainers, the site's coordinators, admins."""
+    if user.role == Role.ADMIN:
+        return True
+    if user.role == Role.COORDINATOR:
+        return cohort.site_id == user.site_id
+    return user.role == Role.TRAINER and is_trainer_of(user, cohort)
+
+
+def can_manage(user: User, cohort: Cohort) -> bool:
+    """May change the cohort's settings and trainers: the site's coordinators and admins."""
+    return user.role == Role.ADMIN or (user.role == Role.COORDINATOR and cohort.site_id == user.site_id)
+
+
+def cohort_for(user: User, cohort_id: int, *, manage: bool = False) -> Cohort:
+    """The cohort if the user may run (or manage) it; NotFoundError otherwise, whether or not it exists."""
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None or not (can_manage(user, cohort) if manage else can_run(user, cohort)):
+        raise NotFoundError("no such cohort")
+    return cohort
+
+
+def trainee_in(user: User, cohort: Cohort, trainee_id: int) -> User:
+    """A trainee enrolled in a cohort the user runs; NotFoundError otherwise."""
+    enrolment = db.session.get(Enrolment, (cohort.id, trainee_id))
+    if enrolment is None or not can_run(user, cohort):
+        raise NotFoundError("no such trainee")
+    return enrolment.user
+
+
+def trainer_may_see_trainee(viewer: User, trainee: User) -> bool:
+    """Trainers see trainees of cohorts they train; coordinators their site; admins everyone."""
+    if viewer.role == Role.ADMIN:
+        return True
+    if viewer.role == Role.COORDINATOR:
+        return trainee.site_id == viewer.site_id
+    if viewer.role != Role.TRAINER:
+        return viewer.id == trainee.id
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    Enrolment.user_id == trainee.id,
+                    Enrolment.cohort_id == cohort_trainers.c.cohort_id,
+                    cohort_trainers.c.user_id == viewer.id,
+                )
+            )
+        )
+    )
+
+
+def new_join_code() -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+        if db.session.scalar(select(Cohort.id).where(Cohort.join_code == code)) is None:
+            return code
+
+
+def _validate(name: str, language: str, languages: tuple[str, ...], start: date | None, end: date | None) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidInput("name", _l("Enter a name."))
+    if language not in languages:
+        raise InvalidInput("language", _l("Choose one of the site's languages."))
+    if start and end and end < start:
+        raise InvalidInput("end_date", _l("The end date is before the start date."))
+    return name
+
+
+def _trainers(site_id: str, trainer_ids: list[int]) -> list[User]:
+    if not trainer_ids:
+        return []
+    trainers = list(db.session.scalars(select(User).where(User.id.in_(trainer_ids))))
+    for trainer in trainers:
+        if trainer.role not in (Role.TRAINER, Role.COORDINATOR) or trainer.site_id != site_id:
+            raise InvalidInput("trainers", _l("Trainers must be trainers at this site."))
+    if len(trainers) != len(set(trainer_ids)):
+        raise InvalidInput("trainers", _l("Trainers must be trainers at this site."))
+    return trainers
+
+
+def create_cohort(
+    actor: User,
+    *,
+    site_id: str,
+    name: str,
+    language: str,
+    languages: tuple[str, ...],
+    start_date: date | None = None,
+    end_date: date | None = None,
+    trainer_ids: list[int] | None = None,
+    now: datetime | None = None,
+) -> Cohort:
+    if not (actor.role == Role.ADMIN or (actor.role == Role.COORDINATOR and actor.site_id == site_id)):
+        raise NotFoundError("not allowed")
+    name = _validate(name, language, languages, start_date, end_date)
+    cohort = Cohort(
+        site_id=site_id,
+        name=name,
+        language=language,
+        start_date=start_date,
+        end_date=end_date,
+        join_code=new_join_code(),
+        created_at=now or utcnow(),
+    )
+    cohort.trainers = _trainers(site_id, trainer_ids or [])
+    db.session.add(cohort)
+    db.session.flush()
+    record(actor, "cohort.create", "cohort", cohort.id, site_id, now=now, name=name)
+    return cohort
+
+
+def update_cohort(
+    actor: User,
+    cohort: Cohort,
+    *,
+    name: str,
+    language: str,
+    languages: tuple[str, ...],
+    start_date: date | None,
+    end_date: date | None,
+    trainer_ids: list[int],
+    archived: bool = False,
+    now: datetime | None = None,
+) -> None:
+    if not can_manage(actor, cohort):
+        raise NotFoundError("not allowed")
+    cohort.name = _validate(name, language, languages, start_date, end_date)
+    cohort.language, cohort.start_date, cohort.end_date = language, start_date, end_date
+    cohort.trainers = _trainers(cohort.site_id, trainer_ids)
+    cohort.archived = archived
+    record(actor, "cohort.update", "cohort", cohort.id, cohort.site_id, now=now)
+
+
+def regenerate_code(actor: User, cohort: Cohort, now: datetime | None = None) -> str:
+    if not can_run(actor, cohort):
+        raise NotFoundError("not allowed")
+    cohort.join_code = new_join_code()
+    record(actor, "cohort.new_code", "cohort", cohort.id, cohort.site_id, now=now)
+    return cohort.join_code
+
+
+def enrol(actor: User | None, cohort: Cohort, trainee: User, now: datetime | None = None) -> Enrolment:
+    """Put a trainee in a cohort (idempotent). ``actor`` None: the trainee joined with the code."""
+    if actor is not None and not can_run(actor, cohort):
+        raise NotFoundError("not allowed")
+    if trainee.role != Role.TRAINEE or trainee.site_id != cohort.site_id:
+        raise InvalidInput("trainee", _l("Only trainees of this site can join this cohort."))
+    existing = db.session.get(Enrolment, (cohort.id, trainee.id))
+    if existing is not None:
+        return existing
+    enrolment = Enrolment(
+        cohort_id=cohort.id, user_id=trainee.id, enrolled_at=now or utcnow(), enrolled_by_id=getattr(actor, "id", None)
+    )
+    db.session.add(enrolment)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:  # a double submission raced us: the enrolment exists
+        return db.session.get(Enrolment, (cohort.id, trainee.id))
+    record(
+        actor or trainee,
+        "cohort.enrol",
+        "cohort",
+        cohort.id,
+        cohort.site_id,
+        now=now,
+        trainee=trainee.id,
+        via="code" if actor is None else "trainer",
+    )
+    return enrolment
+
+
+def unenrol(actor: User, cohort: Cohort, trainee: User, now: datetime | None = None) -> None:
+    """Take a trainee out of a cohort; their own records (progress, reflections) stay with them."""
+    if not can_run(actor, cohort):
+        raise NotFoundError("not allowed")
+    enrolment = db.session.get(Enrolment, (cohort.id, trainee.id))
+    if enrolment is not None:
+        db.session.delete(enrolment)
+        record(actor, "cohort.unenrol", "cohort", cohort.id, cohort.site_id, now=now, trainee=trainee.id)
+
+
+def cohort_by_code(code: str) -> Cohort | None:
+    code = "".join((code or "").split()).upper()
+    if not code:
+        return None
+    cohort = db.session.scalar(select(Cohort).where(Cohort.join_code == code))
+    return cohort if cohort is not None and not cohort.archived else None
+
+
+def join_with_code(trainee: User, code: str, now: datetime | None = None) -> Cohort:
+    cohort = cohort_by_code(code)
+    if cohort is None:
+        raise InvalidInput("code", _l("No open cohort has this code. Check it with your trainer."))
+    enrol(None, cohort, trainee, now=now)
+    return cohort
+
+
+def add_trainee(
+    actor: User,
+    cohort: Cohort,
+    *,
+    name: str,
+    email: str | None,
+    login: str | None,
+    language: str | None = None,
+    now: datetime | None = None,
+) -> tuple[User, str | None]:
+    """Create a trainee account in the cohort's site and enrol it; returns the one-time link secret."""
+    if not can_run(actor, cohort):
+        raise NotFoundError("not allowed")
+    user, secret = create_user(
+        actor,
+        name=name,
+        role=Role.TRAINEE,
+        site_id=cohort.site_id,
+        email=email,
+        login=login,
+        language=language or cohort.language,
+        now=now,
+    )
+    enrol(actor, cohort, user, now=now)
+    return user, secret
+
+
+def trainees_of(cohort: Cohort) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Enrolment, Enrolment.user_id == User.id)
+            .where(Enrolment.cohort_id == cohort.id)
+            .order_by(User.name)
+        )
+    )
+
+
+def site_staff(site_id: str) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.site_id == site_id, User.role.in_([Role.TRAINER, Role.COORDINATOR]), User.active)
+            .order_by(User.name)
+        )
+    )

@@ -1,0 +1,95 @@
+"""Configuration from the environment, checked once at start-up.
+
+| variable | default |
+|---|---|
+| PEERPATH_ENV | development (production refuses weak settings) |
+| SECRET_KEY | generated into the instance folder outside production |
+| DATABASE_URL | sqlite:///<instance>/peerpath.db |
+| CURRICULUM_DIR | <project>/curriculum |
+| REDIS_URL | unset: in-process worker and in-memory rate limits |
+| BASE_URL | http://127.0.0.1:5000 (for links printed by the CLI and on certificates) |
+| SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, MAIL_FROM | unset: no mail, links shown on screen |
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """A setting that would make the site unsafe or unable to run."""
+
+
+def _secret_key(instance: Path, production: bool) -> str:
+    key = os.environ.get("SECRET_KEY", "")
+    if key:
+        if len(key) < MIN_SECRET_LENGTH:
+            raise ConfigError(f"SECRET_KEY is too short: use at least {MIN_SECRET_LENGTH} random characters")
+        return key
+    if production:
+        raise ConfigError("SECRET_KEY must be set in production (PEERPATH_ENV=production)")
+    # Development: one random key per instance folder, so sessions survive restarts.
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _database_url(instance: Path) -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'peerpath.db'}"
+    # Heroku-style URLs; SQLAlchemy 2 wants the driver spelled out.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def from_environment(instance: Path) -> dict[str, Any]:
+    """Settings for a real run; tests pass their own mapping on top."""
+    production = os.environ.get("PEERPATH_ENV", "development") == "production"
+    return {
+        "PEERPATH_ENV": "production" if production else "development",
+        "SECRET_KEY": _secret_key(instance, production),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance),
+        "CURRICULUM_DIR": os.environ.get("CURRICULUM_DIR") or str(PROJECT_ROOT / "curriculum"),
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "SMTP_HOST": os.environ.get("SMTP_HOST") or None,
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT") or 587),
+        "SMTP_USER": os.environ.get("SMTP_USER") or None,
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
+        "MAIL_FROM": os.environ.get("MAIL_FROM") or "peerpath@localhost",
+        "BASE_URL": os.environ.get("BASE_URL") or "http://127.0.0.1:5000",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+    }
+
+
+DEFAULTS: dict[str, Any] = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "BABEL_DEFAULT_LOCALE": "en",
+    "BABEL_DEFAULT_TIMEZONE": "UTC",
+    "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+    "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session: shared phones sit idle
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "SQLITE_BUSY_TIMEOUT_MS": 5000,
+    "MANUAL_CACHE_DIR": None,  # default: <instance>/manuals
+    "CURRICULUM_CHECK_INTERVAL": 0.0,
+}

@@ -1,0 +1,1 @@
+"""Reading the curriculum, marking progress, writing reflections."""

@@ -1,0 +1,74 @@
+"""Private reflections: a journal entry per module and per reflection prompt.
+
+Only the author sees an entry, unless they share it with their trainers.
+Entries are plain text: always escaped, never rendered as HTML or Markdown.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..accounts.models import User
+from ..cohorts.services import trainer_may_see_trainee
+from ..curriculum import ModuleView
+from ..errors import InvalidInput
+from ..extensions import db
+from ..models_base import utcnow
+from .models import Reflection
+
+MAX_LENGTH = 20_000
+
+
+def prompts_of(view: ModuleView) -> list[tuple[str, str]]:
+    """(prompt id, prompt text) for the module's reflection blocks, in page order."""
+    result = []
+    for placed in view.sections:
+        for block in placed.section.blocks():
+            if block.type == "reflection" and block.attrs.get("id"):
+                result.append((block.attrs["id"], block.plain_text().strip()))
+    return result
+
+
+def reflections_for(user: User, module: str | None = None) -> list[Reflection]:
+    query = select(Reflection).where(Reflection.user_id == user.id)
+    if module is not None:
+        query = query.where(Reflection.module == module)
+    return list(db.session.scalars(query.order_by(Reflection.module, Reflection.prompt)))
+
+
+def save_reflection(
+    user: User, view: ModuleView, prompt: str, body: str, shared: bool, now: datetime | None = None
+) -> Reflection | None:
+    """Create or update the entry; an empty text removes it. Returns the entry (None if removed)."""
+    now = now or utcnow()
+    if prompt and prompt not in {p for p, _ in prompts_of(view)}:
+        raise InvalidInput("prompt", _l("This reflection prompt does not exist in the module."))
+    body = (body or "").replace("\r\n", "\n")
+    if len(body) > MAX_LENGTH:
+        raise InvalidInput("body", _l("The text is too long (at most %(n)s characters).", n=MAX_LENGTH))
+    entry = db.session.scalar(
+        select(Reflection).where(
+            Reflection.user_id == user.id, Reflection.module == view.slug, Reflection.prompt == prompt
+        )
+    )
+    if not body.strip():
+        if entry is not None:
+            db.session.delete(entry)
+        return None
+    if entry is None:
+        entry = Reflection(user_id=user.id, module=view.slug, prompt=prompt, created_at=now)
+        db.session.add(entry)
+    entry.body, entry.shared, entry.updated_at = body, shared, now
+    return entry
+
+
+def shared_with(viewer: User, trainee: User) -> list[Reflection]:
+    """Entries the trainee chose to share, if the viewer is one of their trainers; else nothing."""
+    if viewer.id == trainee.id:
+        return reflections_for(trainee)
+    if viewer.role.value != "trainer" or not trainer_may_see_trainee(viewer, trainee):
+        return []
+    return [r for r in reflections_for(trainee) if r.shared]

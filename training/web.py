@@ -1,0 +1,117 @@
+"""What every page needs: template globals, the language switcher, error pages."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, redirect, render_template, request, url_for
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale, lazy_gettext
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, NotFound
+
+from .errors import NotFoundError
+from .i18n import (
+    curriculum_languages,
+    format_minutes,
+    language_choices,
+    language_name,
+    select_locale,
+    text_direction,
+)
+from .qr import qr_svg
+
+
+def store():
+    return current_app.extensions["curriculum"]
+
+
+def current_site_id() -> str | None:
+    return getattr(g, "site_id", None)
+
+
+def select_timezone() -> str | None:
+    site = store().site(current_site_id())
+    return site.timezone if site else None
+
+
+def offered_languages() -> tuple[str, ...]:
+    site = store().site(current_site_id())
+    return site.languages if site else curriculum_languages()
+
+
+def switch_language_url(code: str) -> str:
+    """The current page in another language, or that language's home page."""
+    if (
+        request.endpoint
+        and request.view_args is not None
+        and "lang" in (request.url_rule.arguments if request.url_rule else ())
+    ):
+        args = {**request.view_args, "lang": code}
+        return url_for(request.endpoint, **args)
+    return url_for("learning.index", lang=code)
+
+
+ROLE_NAMES = {
+    "admin": lazy_gettext("Organisation admin"),
+    "coordinator": lazy_gettext("Site coordinator"),
+    "trainer": lazy_gettext("Trainer"),
+    "trainee": lazy_gettext("Trainee"),
+}
+
+
+def role_name(role) -> str:
+    return str(ROLE_NAMES.get(getattr(role, "value", role), role))
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def page_globals():
+        lang = str(get_locale() or "en")
+        return {
+            "ui_lang": lang,
+            "ui_dir": text_direction(lang),
+            "languages": language_choices(offered_languages()),
+            "switch_language_url": switch_language_url,
+            "curriculum_title": store().meta().title(lang),
+            "text_direction": text_direction,
+            "language_name": language_name,
+            "format_minutes": format_minutes,
+            "format_number": format_decimal,
+            "format_percent": format_percent,
+            "format_date": format_date,
+            "format_datetime": format_datetime,
+            "role_name": role_name,
+            "site_name": site.name if (site := store().site(current_site_id())) else None,
+            "qr_svg": qr_svg,
+            "plain_form": FlaskForm,
+            "current_path": request.full_path.rstrip("?") if request else "/",
+        }
+
+    @app.get("/")
+    def root():
+        return redirect(url_for("learning.index", lang=select_locale()))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        # Show what was typed so nothing is lost, and explain; never act on the request.
+        typed = [
+            (k, v)
+            for k, v in request.form.items(multi=True)
+            if k not in ("csrf_token", "password", "confirm", "current", "next") and v.strip()
+        ]
+        return render_template("errors/csrf.html", typed=typed), 400
+
+    @app.errorhandler(NotFoundError)
+    def not_found_error(error: NotFoundError):
+        return http_error(NotFound())
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if request.path.startswith("/healthz") or request.accept_mimetypes.best == "application/json":
+            return {"error": error.name, "status": error.code}, error.code
+        return render_template("errors/error.html", error=error), error.code
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception):
+        # Never a stack trace for users; the log has it.
+        current_app.logger.exception("unhandled error on %s", request.path)
+        return render_template("errors/error.html", error=None), 500

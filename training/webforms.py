@@ -1,0 +1,52 @@
+"""Small helpers views share: safe redirects, service errors onto form fields, role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import abort, request
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from .errors import InvalidInput
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site paths: no scheme, no host, no '//' or backslash tricks."""
+    if not target or "\\" in target or any(ord(c) < 32 for c in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def attach_error(form: FlaskForm, error: InvalidInput) -> None:
+    """Show a service's message beside the field it names (or at the top of the form)."""
+    field = getattr(form, error.field, None)
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*list(field.errors or []), str(error.message)]
+    else:
+        form.form_errors.append(str(error.message))
+
+
+def roles_required(*roles: str) -> Callable:
+    """Signed in, with one of the roles; others get 404 (no hint the page exists)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role.value not in roles:
+                abort(404)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def wants_next() -> str | None:
+    return request.args.get("next") or request.form.get("next")
