@@ -50,7 +50,7 @@ def set_password(token: str):
     found = services.token_user(token)
     if found is None:
         return render_template("accounts/link_invalid.html"), 404
-    _, user = found
+    _token, user = found
     form = SetPasswordForm()
     if form.validate_on_submit():
         if form.password.data != form.confirm.data:
