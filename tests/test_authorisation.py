@@ -56,7 +56,7 @@ MATRIX = [
     ("GET", "/de/journal", {"anonymous": 302, "trainee": 200, "foreign_trainee": 200}),
     ("GET", "/account", {"anonymous": 302, **{r: 200 for r in ROLES if r != "anonymous"}}),
     ("GET", "/account/my-data.json", {"anonymous": 302, **{r: 200 for r in ROLES if r != "anonymous"}}),
-    ("GET", "/de/modules/peer-role/", {r: 200 for r in ROLES}),
+    ("GET", "/de/modules/peer-role/", dict.fromkeys(ROLES, 200)),
 ]
 
 

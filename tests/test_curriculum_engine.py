@@ -120,7 +120,7 @@ def test_site_overlay_replaces_and_adds_sections(store):
     view = store.module("listening", "en", site)
     assert view.section_ids == ("why", "extra", "reflect", "local")
     rendered = store.render(view, "trainee")
-    local = dict((s.id, s.html) for s in rendered.sections)["local"]
+    local = {s.id: s.html for s in rendered.sections}["local"]
     assert "fictional test team" in local
     # Hebrew readers get the overlay in the site's... only language it has (en), then the source.
     assert store.module("listening", "he", site).section_ids == ("why", "extra", "reflect", "local")
