@@ -37,6 +37,7 @@ def _postgres_schema_url() -> Iterator[str]:
     try:
         yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
     finally:
+        _dispose_all()  # no open connection may hold the schema while it is dropped
         with engine.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
@@ -66,26 +67,37 @@ def make_app(database_url: str, tmp_path: Path, curriculum: Path = REAL_CURRICUL
     app = create_app(config)
     with app.app_context():
         db.create_all()
+    _apps.append(app)
     return app
+
+
+_apps: list = []
+
+
+@pytest.fixture(autouse=True)
+def _dispose_engines():
+    """Close every pooled connection after each test (psycopg warns about connections left open)."""
+    yield
+    _dispose_all()
+
+
+def _dispose_all() -> None:
+    while _apps:
+        app = _apps.pop()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture
 def app(database_url, tmp_path):
-    app = make_app(database_url, tmp_path)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    return make_app(database_url, tmp_path)
 
 
 @pytest.fixture
 def fixture_app(database_url, tmp_path):
     """The app on the small two-language fixture curriculum (tests/fixtures/curriculum)."""
-    app = make_app(database_url, tmp_path, FIXTURE_CURRICULUM)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    return make_app(database_url, tmp_path, FIXTURE_CURRICULUM)
 
 
 @pytest.fixture
