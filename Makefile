@@ -13,8 +13,7 @@ run: $(VENV)/.runtime translations-compile
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: $(VENV)/.dev translations-compile
-	$(BIN)/ruff check .
-	$(BIN)/pytest
+	scripts/run-tests.sh
 
 bench: $(VENV)/.dev translations-compile
 	$(BIN)/python -m bench

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Every test: lint, the whole suite on SQLite (browser tests included), then the
+# database-facing tests again on PostgreSQL when the local server answers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+$BIN/ruff check .
+$BIN/python -m pytest "$@"
+if $BIN/python - <<'PY'
+import sys
+import psycopg
+try:
+    psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", connect_timeout=3).close()
+except Exception as exc:  # noqa: BLE001 - any failure means "not available"
+    print(f"PostgreSQL not reachable ({exc.__class__.__name__}); skipping the PostgreSQL run", file=sys.stderr)
+    sys.exit(1)
+PY
+then
+  echo "== the same tests on PostgreSQL (browser and PDF renders are database-independent and skipped) =="
+  PEERPATH_TEST_DATABASE=postgresql $BIN/python -m pytest -m "not browser and not slow" "$@"
+fi
