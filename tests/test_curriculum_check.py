@@ -223,3 +223,34 @@ def test_status_and_mark_current(cur, runner):
     assert table[1].split() == ["basics", "source", "ok"]
     wrong = runner.invoke(args=["curriculum", "mark-current", "ghost", "he", "--path", str(cur)])
     assert wrong.exit_code == 1 and "unknown module 'ghost'" in wrong.output
+
+
+def test_check_can_be_limited_to_languages(cur, runner):
+    source = cur / "modules/basics/en.md"
+    source.write_text(source.read_text() + "\nChanged.\n")
+    only_en = runner.invoke(args=["curriculum", "check", "--path", str(cur), "--strict", "--lang", "en"])
+    assert only_en.exit_code == 0, only_en.output
+    with_he = runner.invoke(args=["curriculum", "check", "--path", str(cur), "--strict", "--lang", "en,he"])
+    assert with_he.exit_code == 1 and "outdated translation" in with_he.output
+    bad = runner.invoke(args=["curriculum", "check", "--path", str(cur), "--lang", "xx"])
+    assert bad.exit_code == 1 and "unknown language(s) xx" in bad.output
+
+
+def test_shipped_curriculum_passes_strict_for_full_languages(runner):
+    result = runner.invoke(args=["curriculum", "check", "--strict", "--lang", "en,de,sw"])
+    assert result.exit_code == 0, result.output
+
+
+def test_shipped_status_shows_partial_languages(runner):
+    rows = {
+        line.split()[0]: line.split()[1:] for line in runner.invoke(args=["curriculum", "status"]).output.splitlines()
+    }
+    assert rows["module"] == ["en", "de", "sw", "lg", "he", "gu"]
+    assert rows["peer-role"] == ["source", "ok", "ok", "OUTDATED", "ok", "ok"]  # left outdated on purpose for the demo
+    assert rows["ethics-rights"][3:] == ["missing", "missing", "missing"]
+    assert all(rows[name][1:3] == ["ok", "ok"] for name in rows if name != "module")
+    for lang_index in (3, 4, 5):
+        assert (
+            sum(rows[name][lang_index] in ("ok", "OUTDATED") for name in rows if name not in ("module", "competencies"))
+            >= 3
+        )

@@ -201,3 +201,13 @@ def test_parse_reports_problems_without_raising():
     )
     assert "m/en.md:8: error: section heading has no id: write '## B {#some-id}'" in messages
     assert not doc.ok
+
+
+def test_german_gender_star_is_not_emphasis(root):
+    path = root / "modules/listening/en.md"
+    path.write_text(
+        path.read_text().replace("Because it helps.", "Genesungsbegleiter*innen und Trainer*innen, *betont*.")
+    )
+    store = CurriculumStore(root)
+    html = store.render(store.module("listening", "en"), "trainee").sections[0].html
+    assert "Genesungsbegleiter*innen und Trainer*innen, <em>betont</em>." in html

@@ -87,11 +87,12 @@ def configure_security(app: Flask) -> None:
 def configure_blueprints(app: Flask) -> None:
     from .accounts.manage import bp as manage_bp
     from .accounts.routes import bp as accounts_bp
+    from .assessments.routes import bp as assessments_bp
     from .cohorts.routes import bp as cohorts_bp
     from .health import bp as health_bp
     from .learning.routes import bp as learning_bp
 
-    for blueprint in (health_bp, accounts_bp, manage_bp, cohorts_bp, learning_bp):
+    for blueprint in (health_bp, accounts_bp, manage_bp, cohorts_bp, assessments_bp, learning_bp):
         app.register_blueprint(blueprint)
 
 

@@ -22,12 +22,20 @@ def _store(path: str | None) -> CurriculumStore:
 @curriculum_cli.command("check")
 @click.option("--path", "path", type=click.Path(file_okay=False), help="Curriculum folder (default: CURRICULUM_DIR).")
 @click.option("--strict", is_flag=True, help="Fail on warnings too (missing or outdated translations).")
-def check_command(path: str | None, strict: bool) -> None:
+@click.option("--lang", "langs", help="Only these languages' files, comma-separated (shared files are always checked).")
+def check_command(path: str | None, strict: bool, langs: str | None) -> None:
     """Validate everything; one line per problem as path:line: level: message."""
     root = Path(path or current_app.config["CURRICULUM_DIR"])
     if not root.is_dir():
         raise click.ClickException(f"no curriculum folder at {root}")
     problems = check_curriculum(root)
+    if langs:
+        wanted = {code.strip() for code in langs.split(",") if code.strip()}
+        known = set(CurriculumStore(root).meta().languages)
+        if wanted - known:
+            raise click.ClickException(f"--lang: unknown language(s) {', '.join(sorted(wanted - known))}")
+        # A problem belongs to a language when it is in that language's file (de.md, de.yaml).
+        problems = [p for p in problems if Path(p.path).stem not in known - wanted]
     for problem in problems:
         click.echo(str(problem))
     errors = sum(p.level == "error" for p in problems)

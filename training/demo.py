@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 
 from .accounts.models import Role, User
 from .accounts.passwords import hash_password
+from .assessments.models import Assessment, Certificate, Revocation, SafetyFlag
 from .audit import record
-from .cohorts.models import Cohort, Enrolment
+from .cohorts.models import Attendance, Cohort, Enrolment, Workshop
 from .cohorts.services import new_join_code
 from .extensions import db
 from .learning.models import Reflection, SectionProgress
@@ -129,7 +130,15 @@ def load_demo(now: datetime | None = None, seed: int = 7) -> dict[str, int]:
     store = current_app.extensions["curriculum"]
     sites = store.sites()
     password_hash = hash_password(DEMO_PASSWORD)  # one hash: argon2 is slow on purpose
-    counts = {"users": 0, "cohorts": 0, "sections_done": 0, "reflections": 0}
+    counts = {
+        "users": 0,
+        "cohorts": 0,
+        "sections_done": 0,
+        "reflections": 0,
+        "workshops": 0,
+        "assessments": 0,
+        "certificates": 0,
+    }
 
     def person(login: str, name: str, role: Role, site: str | None, language: str | None) -> User:
         user = User(
@@ -211,8 +220,126 @@ def load_demo(now: datetime | None = None, seed: int = 7) -> dict[str, int]:
                     )
                 )
                 counts["reflections"] += 1
+        db.session.flush()
+        _demo_workshops(cohort, trainees, trainers[0], views, now, counts)
+        _demo_assessments(store, site, cohort, trainees, trainers, sites_coordinator(site_id), now, counts)
     db.session.commit()
     return counts
+
+
+def sites_coordinator(site_id: str) -> User:
+    return db.session.scalar(select(User).where(User.site_id == site_id, User.role == Role.COORDINATOR))
+
+
+def _demo_workshops(cohort: Cohort, trainees: list[User], trainer: User, views, now: datetime, counts) -> None:
+    for n, view in enumerate(views[:4]):
+        workshop = Workshop(
+            cohort_id=cohort.id,
+            title=view.title,
+            held_on=(now - timedelta(days=49 - 14 * n)).date(),
+            place="Raum 1" if cohort.language == "de" else "Room 1",
+            modules=[view.slug],
+            created_at=now - timedelta(days=49 - 14 * n),
+        )
+        db.session.add(workshop)
+        db.session.flush()
+        counts["workshops"] += 1
+        for index, trainee in enumerate(trainees):
+            if (index + n) % 5 != 4:  # most people come, not everyone every time
+                db.session.add(
+                    Attendance(
+                        workshop_id=workshop.id,
+                        user_id=trainee.id,
+                        recorded_by_id=trainer.id,
+                        recorded_at=now - timedelta(days=49 - 14 * n),
+                    )
+                )
+
+
+def _demo_assessments(
+    store, site, cohort: Cohort, trainees: list[User], trainers: list[User], coordinator: User, now: datetime, counts
+) -> None:
+    """The first trainee has achieved everything (and, at one site, holds a certificate); others vary:
+    one revoked assessment, one level-0 rating with an open safety flag."""
+    from .assessments.services import content_revision, safety_revision
+
+    framework = store.framework(site.default_language)
+    trainer = trainers[0]
+    sequence = 0
+
+    def assess(trainee: User, competency, kind: str, level: int, days_ago: int) -> Assessment:
+        nonlocal sequence
+        sequence += 1
+        a = Assessment(
+            trainee_id=trainee.id,
+            assessor_id=trainer.id,
+            cohort_id=cohort.id,
+            site_id=cohort.site_id,
+            competency=competency.id,
+            evidence_kind=kind,
+            level=level,
+            observed_on=(now - timedelta(days=days_ago)).date(),
+            note="",
+            language=cohort.language,
+            content_revision=content_revision(store, competency, cohort.language, cohort.site_id),
+            safety_revision=safety_revision(store, competency, cohort.site_id),
+            submission_id=f"demo-{cohort.id}-{sequence}",
+            created_at=now - timedelta(days=days_ago),
+        )
+        db.session.add(a)
+        counts["assessments"] += 1
+        return a
+
+    star = trainees[0]
+    basis = []
+    for n, competency in enumerate(framework.competencies):
+        for kind in competency.evidence_kinds:
+            basis.append(assess(star, competency, kind, 3 if n % 3 == 0 else 2, 30 - n))
+    db.session.flush()
+    if cohort.site_id == "elbtal":
+        db.session.add(
+            Certificate(
+                code=f"DEMO-{cohort.id:04d}-ELBT",
+                trainee_id=star.id,
+                site_id=cohort.site_id,
+                language=star.language or cohort.language,
+                trainee_name=star.name,
+                issued_at=now - timedelta(days=5),
+                issued_by_id=coordinator.id,
+                trainer_id=trainer.id,
+                competencies=[c.id for c in framework.competencies],
+                basis=[a.id for a in basis],
+            )
+        )
+        counts["certificates"] += 1
+    if len(trainees) > 2:
+        second, third = trainees[1], trainees[2]
+        for competency in framework.competencies[:6]:
+            for kind in competency.evidence_kinds:
+                assess(second, competency, kind, 2, 20)
+        wrong = assess(second, framework.competencies[6], "skill", 1, 15)
+        db.session.flush()
+        db.session.add(
+            Revocation(
+                assessment_id=wrong.id,
+                revoked_by_id=trainer.id,
+                created_at=now - timedelta(days=14),
+                reason="Recorded for the wrong trainee; re-assessed in the next workshop.",
+            )
+        )
+        crisis = framework.get("C3")
+        if crisis is not None:
+            harmful = assess(third, crisis, "skill", 0, 10)
+            db.session.flush()
+            db.session.add(
+                SafetyFlag(
+                    trainee_id=third.id,
+                    site_id=cohort.site_id,
+                    competency=crisis.id,
+                    raised_by_assessment_id=harmful.id,
+                    raised_at=harmful.created_at,
+                )
+            )
 
 
 @demo_cli.command("load")

@@ -1,19 +1,26 @@
 """Every model, imported in one place so migrations and the app see the whole schema."""
 
 from .accounts.models import AccountToken, Role, TokenPurpose, User
+from .assessments.models import Assessment, Certificate, Revocation, SafetyFlag
 from .audit import AuditEvent
-from .cohorts.models import Cohort, Enrolment, cohort_trainers
+from .cohorts.models import Attendance, Cohort, Enrolment, Workshop, cohort_trainers
 from .learning.models import Reflection, SectionProgress
 
 __all__ = [
     "AccountToken",
+    "Assessment",
+    "Attendance",
     "AuditEvent",
+    "Certificate",
     "Cohort",
     "Enrolment",
     "Reflection",
+    "Revocation",
     "Role",
+    "SafetyFlag",
     "SectionProgress",
     "TokenPurpose",
     "User",
+    "Workshop",
     "cohort_trainers",
 ]

@@ -314,3 +314,61 @@ def join():
             flash(_("Welcome to %(cohort)s.", cohort=cohort.name), "info")
             return redirect(url_for("learning.index", lang=cohort.language))
     return render_template("cohorts/join.html", form=form, signed_in=signed_in)
+
+
+@bp.route("/cohorts/<int:cohort_id>/workshops", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def workshops(cohort_id: int):
+    from . import workshops as ws
+    from .forms import WorkshopForm
+
+    cohort = _cohort(cohort_id)
+    form = WorkshopForm()
+    views = store().modules(cohort.language, cohort.site_id)
+    form.modules.choices = [(v.slug, v.title) for v in views]
+    if form.validate_on_submit():
+        try:
+            ws.add_workshop(
+                current_user,
+                store(),
+                cohort,
+                title=form.title.data,
+                held_on=form.held_on.data,
+                place=form.place.data,
+                modules=form.modules.data or [],
+            )
+        except InvalidInput as exc:
+            attach_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Workshop added."), "info")
+            return redirect(url_for("cohorts.workshops", cohort_id=cohort.id))
+    items = ws.workshops_of(cohort)
+    titles = {v.slug: v.title for v in views}
+    return render_template("cohorts/workshops.html", cohort=cohort, form=form, workshops=items, titles=titles)
+
+
+@bp.route("/cohorts/<int:cohort_id>/workshops/<int:workshop_id>/attendance", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def attendance(cohort_id: int, workshop_id: int):
+    from . import workshops as ws
+
+    cohort = _cohort(cohort_id)
+    try:
+        workshop = ws.workshop_for(current_user, cohort, workshop_id)
+    except NotFoundError:
+        abort(404)
+    trainees = services.trainees_of(cohort)
+    if request.method == "POST":
+        try:
+            present = {int(v) for v in request.form.getlist("present") if v.isdigit()}
+            ws.set_attendance(current_user, cohort, workshop, present)
+        except InvalidInput as exc:
+            flash(str(exc.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Attendance saved."), "info")
+            return redirect(url_for("cohorts.workshops", cohort_id=cohort.id))
+    return render_template(
+        "cohorts/attendance.html", cohort=cohort, workshop=workshop, trainees=trainees, present=ws.present_ids(workshop)
+    )

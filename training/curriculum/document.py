@@ -132,6 +132,22 @@ class Section:
         for text in _texts(self.nodes):
             yield from text.links()
 
+    def fingerprint(self) -> str:
+        """A hash of what the section says (not where it stands in the file)."""
+        parts = [self.id, self.title]
+
+        def walk(nodes: tuple[Node, ...]) -> None:
+            for node in nodes:
+                if isinstance(node, Text):
+                    parts.append(node.source.strip())
+                else:
+                    parts.append(f"[{node.type} {sorted(node.attrs.items())}]")
+                    walk(node.children)
+                    parts.append("[/]")
+
+        walk(self.nodes)
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
+
 
 @dataclass(frozen=True)
 class ModuleMeta:

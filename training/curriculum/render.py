@@ -132,11 +132,16 @@ def sanitise(fragment: str, style: Style = "web") -> str:
     )
 
 
+# A star between two letters is German gender-inclusive spelling ("Trainer*innen"),
+# never emphasis: escape it so two of them in a paragraph do not turn text italic.
+_GENDER_STAR_RE = re.compile(r"(?<=[^\W\d_])\*(?=[^\W\d_])")
+
+
 def markdown_to_html(source: str, context: LinkContext) -> str:
     md, links = _markdown()
     links.context = context
     try:
-        return md.reset().convert(source)
+        return md.reset().convert(_GENDER_STAR_RE.sub(r"\\*", source))
     finally:
         links.context = None
 

@@ -1,0 +1,1 @@
+"""Competency assessments: rated evidence, append-only history, safety flags, certificates."""
