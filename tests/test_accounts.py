@@ -221,3 +221,30 @@ def test_coordinator_cannot_create_admin_or_other_site(client, people, app):
     assert "/set-password/" not in response.get_data(as_text=True)
     with app.app_context():
         assert services.find_by_login("xadmin") is None and services.find_by_login("ygalil") is None
+
+
+def test_rate_limit_is_shared_through_redis_between_workers(database_url, tmp_path):
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    prefix = f"peerpath-test-{secrets_token()}"
+    settings = {"RATELIMIT_ENABLED": True, "REDIS_URL": "redis://127.0.0.1:6379/15", "RATELIMIT_KEY_PREFIX": prefix}
+    worker_a = make_app(database_url, tmp_path, **settings).test_client()
+    worker_b = make_app(database_url, tmp_path, **settings).test_client()
+    codes = [
+        (worker_a if n % 2 else worker_b).post("/login", data={"login": "x", "password": "y"}).status_code
+        for n in range(11)
+    ]
+    assert codes[:10] == [200] * 10 and codes[10] == 429
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+    for key in client.scan_iter(f"*{prefix}*"):
+        client.delete(key)
+    client.close()
+
+
+def secrets_token() -> str:
+    import secrets
+
+    return secrets.token_hex(4)

@@ -57,6 +57,35 @@ MATRIX = [
     ("GET", "/account", {"anonymous": 302, **{r: 200 for r in ROLES if r != "anonymous"}}),
     ("GET", "/account/my-data.json", {"anonymous": 302, **{r: 200 for r in ROLES if r != "anonymous"}}),
     ("GET", "/de/modules/peer-role/", dict.fromkeys(ROLES, 200)),
+    # competency assessments
+    ("GET", "/cohorts/{c}/competencies", {"anonymous": 302, "admin": 200, "coordinator": 200, "trainer": 200}),
+    ("GET", "/cohorts/{c}/trainees/{t}/assess?competency=B2", {"anonymous": 302, "trainer": 200}),
+    ("GET", "/cohorts/{c}/trainees/{ot}/assess?competency=B2", {"anonymous": 302}),
+    ("POST", "/cohorts/{c}/trainees/{t}/assess?competency=B2", {"anonymous": 302, "trainer": 200}),
+    (
+        "GET",
+        "/cohorts/{c}/trainees/{t}/competencies",
+        {"anonymous": 302, "admin": 200, "coordinator": 200, "trainer": 200},
+    ),
+    ("GET", "/cohorts/{fc}/trainees/{t}/competencies", {"anonymous": 302}),
+    ("GET", "/cohorts/{c}/assessments.csv", {"anonymous": 302, "admin": 200, "coordinator": 200, "trainer": 200}),
+    ("GET", "/overview", {"anonymous": 302, "admin": 200, "coordinator": 200, "foreign_coordinator": 200}),
+    ("GET", "/audit", {"anonymous": 302, "admin": 200, "coordinator": 200, "foreign_coordinator": 200}),
+    ("GET", "/sites/elbtal/assessments.csv", {"anonymous": 302, "admin": 200, "coordinator": 200}),
+    ("GET", "/me/competencies", {"anonymous": 302, "trainee": 200, "foreign_trainee": 200}),
+    ("GET", "/assessments/9999/revoke", {"anonymous": 302}),
+    ("POST", "/flags/9999/close", {"anonymous": 302}),
+    ("GET", "/certificates/9999.pdf", {"anonymous": 302}),
+    ("POST", "/certificates/issue/{t}", {"anonymous": 302, "admin": 302, "coordinator": 302}),
+    ("POST", "/certificates/issue/{ft}", {"anonymous": 302, "admin": 302, "foreign_coordinator": 302}),
+    ("GET", "/verify", dict.fromkeys(ROLES, 200)),
+    # workshops
+    ("GET", "/cohorts/{c}/workshops", {"anonymous": 302, "admin": 200, "coordinator": 200, "trainer": 200}),
+    (
+        "GET",
+        "/cohorts/{fc}/workshops",
+        {"anonymous": 302, "admin": 200, "foreign_coordinator": 200, "foreign_trainer": 200},
+    ),
 ]
 
 
@@ -71,6 +100,7 @@ def test_role_against_every_route(app, people, role):
         "fc": people.foreign_cohort_id,
         "t": people.trainee.id,
         "ot": people.other_trainee.id,
+        "ft": people.foreign_trainee.id,
         "tr": people.trainer.id,
         "admin": people.admin.id,
     }

@@ -91,5 +91,9 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "SQLITE_BUSY_TIMEOUT_MS": 5000,
     "MANUAL_CACHE_DIR": None,  # default: <instance>/manuals
-    "CURRICULUM_CHECK_INTERVAL": 0.0,
+    "SMTP_HOST": None,
+    "SMTP_PORT": 587,
+    "MAIL_FROM": "peerpath@localhost",
+    "BASE_URL": "http://127.0.0.1:5000",
+    "REDIS_URL": None,
 }

@@ -50,3 +50,16 @@ def roles_required(*roles: str) -> Callable:
 
 def wants_next() -> str | None:
     return request.args.get("next") or request.form.get("next")
+
+
+def link_page(person, secret: str, purpose: str, back: str):
+    """Show a one-time link to hand over (printable, with QR); mail it too when SMTP is configured."""
+    from flask import render_template, url_for
+
+    from .mail import send_link
+
+    url = url_for("accounts.set_password", token=secret, _external=True)
+    sent = bool(person.email) and send_link(person.email, person.name, url, purpose, person.language or "en")
+    return render_template(
+        "accounts/link.html", person=person, secret=secret, purpose=purpose, back=back, mail_sent=sent
+    )

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
-from ..webforms import attach_error, roles_required
+from ..webforms import attach_error, link_page, roles_required
 from . import services
 from .forms import EditUserForm, UserForm
 from .models import Role, TokenPurpose, User
@@ -66,9 +66,7 @@ def new_user():
             form.role.errors = [_("You cannot give this role.")]
         else:
             db.session.commit()
-            return render_template(
-                "accounts/link.html", person=person, secret=secret, purpose="invite", back=url_for("manage.users")
-            )
+            return link_page(person, secret, "invite", url_for("manage.users"))
     return render_template("manage/user_new.html", form=form)
 
 
@@ -113,9 +111,7 @@ def user_link(user_id: int):
     purpose = TokenPurpose.RESET if person.password_hash else TokenPurpose.INVITE
     secret = services.issue_token(current_user, person, purpose)
     db.session.commit()
-    return render_template(
-        "accounts/link.html", person=person, secret=secret, purpose=purpose.value, back=url_for("manage.users")
-    )
+    return link_page(person, secret, purpose.value, url_for("manage.users"))
 
 
 def site_trainees(site_id: str) -> list[User]:

@@ -14,7 +14,7 @@ from ..errors import InvalidInput, NotFoundError
 from ..extensions import db, limiter
 from ..learning import reflections
 from ..learning.progress import curriculum_progress, done_for
-from ..webforms import attach_error, roles_required
+from ..webforms import attach_error, link_page, roles_required
 from . import services
 from .dashboard import SORTS, cohort_grid, grid_csv
 from .forms import CohortForm, EnrolForm, NewTraineeForm
@@ -137,12 +137,11 @@ def trainee_link(cohort_id: int, trainee_id: int):
     except NotFoundError:
         abort(404)
     db.session.commit()
-    return render_template(
-        "accounts/link.html",
-        person=person,
-        secret=secret,
-        purpose="reset",
-        back=url_for("cohorts.dashboard", cohort_id=cohort.id),
+    return link_page(
+        person,
+        secret,
+        "reset",
+        url_for("cohorts.dashboard", cohort_id=cohort.id),
     )
 
 
@@ -168,12 +167,11 @@ def new_trainee(cohort_id: int):
             abort(404)
         else:
             db.session.commit()
-            return render_template(
-                "accounts/link.html",
-                person=person,
-                secret=secret,
-                purpose="invite",
-                back=url_for("cohorts.dashboard", cohort_id=cohort.id),
+            return link_page(
+                person,
+                secret,
+                "invite",
+                url_for("cohorts.dashboard", cohort_id=cohort.id),
             )
     return render_template("cohorts/new_trainee.html", cohort=cohort, form=form, enrol_form=enrol_form)
 
