@@ -86,6 +86,11 @@ def init_app(app: Flask) -> None:
             "current_path": request.full_path.rstrip("?") if request else "/",
         }
 
+    @app.get("/favicon.ico")
+    def favicon():
+        # Browsers ask for /favicon.ico whatever the page says; without this it would look like a language.
+        return app.send_static_file("favicon.svg")
+
     @app.get("/")
     def root():
         return redirect(url_for("learning.index", lang=select_locale()))
