@@ -36,7 +36,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt scripts/system-deps.sh
 
 # UI strings: extract from code and templates, merge into each catalog, compile.
 translations-extract: $(VENV)/.runtime
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o translations/messages.pot --no-location --sort-output .
 
 translations-update: translations-extract
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete

@@ -5,6 +5,8 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 
 MIN_LENGTH = 8
 MAX_LENGTH = 512
@@ -30,13 +32,13 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def password_problem(password: str, *, name: str = "", login: str = "") -> str | None:
-    """Why a new password is not acceptable, or None."""
+def password_problem(password: str, *, name: str = "", login: str = "") -> LazyString | None:
+    """Why a new password is not acceptable (a sentence in the reader's language), or None."""
     if len(password) < MIN_LENGTH:
-        return f"at least {MIN_LENGTH} characters"
+        return _l("The password needs at least %(n)s characters.", n=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"at most {MAX_LENGTH} characters"
+        return _l("The password can have at most %(n)s characters.", n=MAX_LENGTH)
     lowered = password.lower()
     if lowered in {login.lower(), name.lower()} or lowered in {"password", "12345678", "peerpath"}:
-        return "too easy to guess"
+        return _l("This password is too easy to guess.")
     return None

@@ -108,7 +108,7 @@ def create_user(
     if password is not None:
         problem = password_problem(password, name=name, login=login)
         if problem:
-            raise InvalidInput("password", _l("The password is not acceptable: %(why)s.", why=problem))
+            raise InvalidInput("password", problem)
     user = User(
         login=login,
         email=email,
@@ -170,7 +170,7 @@ def set_password_with_token(raw: str, password: str, now: datetime | None = None
     token, user = found
     problem = password_problem(password, name=user.name, login=user.login)
     if problem:
-        raise InvalidInput("password", _l("The password is not acceptable: %(why)s.", why=problem))
+        raise InvalidInput("password", problem)
     user.password_hash = hash_password(password)
     token.used_at = now
     record(user, "user.password_set", "user", user.id, user.site_id, now=now, via=token.purpose.value)
@@ -193,7 +193,7 @@ def change_password(user: User, current: str, new: str, now: datetime | None = N
         raise InvalidInput("current", _l("The current password is not right."))
     problem = password_problem(new, name=user.name, login=user.login)
     if problem:
-        raise InvalidInput("password", _l("The password is not acceptable: %(why)s.", why=problem))
+        raise InvalidInput("password", problem)
     user.password_hash = hash_password(new)
     record(user, "user.password_change", "user", user.id, user.site_id, now=now)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from ..curriculum import Competency
 
@@ -24,6 +25,13 @@ EVIDENCE_NAMES = {
     "knowledge": _l("Knowledge"),
     "skill": _l("Observed skill"),
     "practice": _l("Attested practice"),
+}
+
+# One letter per evidence kind for the compact competency grid; the legend spells them out.
+EVIDENCE_LETTERS = {
+    "knowledge": lazy_pgettext("one-letter abbreviation of Knowledge", "K"),
+    "skill": lazy_pgettext("one-letter abbreviation of Observed skill", "S"),
+    "practice": lazy_pgettext("one-letter abbreviation of Attested practice", "P"),
 }
 
 

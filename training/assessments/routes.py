@@ -23,7 +23,7 @@ from ..extensions import db, limiter
 from ..webforms import attach_error, roles_required
 from . import certificates, export, services  # noqa: F401 - export registers its sections
 from .forms import AssessmentForm, IssueForm, ReasonForm
-from .levels import EVIDENCE_NAMES, LEVEL_DESCRIPTIONS, LEVEL_NAMES, suggest_level
+from .levels import EVIDENCE_LETTERS, EVIDENCE_NAMES, LEVEL_DESCRIPTIONS, LEVEL_NAMES, suggest_level
 from .models import Assessment, Certificate, SafetyFlag
 from .pdf import certificate_pdf
 from .status import GridRow, all_achieved, refresher_list, trainee_record
@@ -85,6 +85,8 @@ def grid(cohort_id: int):
         rows.append(GridRow(trainee, cells, sum(c.achieved for c in cells), len(flags[trainee.id])))
     return render_template(
         "assessments/grid.html",
+        letters=EVIDENCE_LETTERS,
+        evidence_names=EVIDENCE_NAMES,
         cohort=cohort,
         framework=fw,
         rows=rows,
@@ -184,6 +186,7 @@ def trainee_competencies(cohort_id: int, trainee_id: int):
     }
     return render_template(
         "assessments/trainee.html",
+        letters=EVIDENCE_LETTERS,
         cohort=cohort,
         trainee=trainee,
         record=record,
