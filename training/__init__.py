@@ -23,6 +23,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     configure_curriculum(app)
     configure_i18n(app)
     configure_security(app)
+    configure_urls(app)
     configure_blueprints(app)
     configure_commands(app)
     return app
@@ -65,6 +66,13 @@ def configure_security(app: Flask) -> None:
     from .accounts.session import init_app as init_sessions
     from .extensions import csrf, limiter
 
+    if app.config.get("PROXY_COUNT"):
+        # Behind a TLS proxy: trust its X-Forwarded-* headers, so rate limits count real
+        # clients and links carry the public https address.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
     csrf.init_app(app)
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
@@ -81,7 +89,27 @@ def configure_security(app: Flask) -> None:
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        # Shared phones: pages for a signed-in person (journals, sign-in links) must not come
+        # back from the browser's history for the next person who picks the phone up.
+        from flask import request
+        from flask_login import current_user
+
+        if current_user.is_authenticated or request.path.startswith("/set-password"):
+            response.headers["Cache-Control"] = "no-store"
         return response
+
+
+def configure_urls(app: Flask) -> None:
+    from werkzeug.routing import IntegerConverter
+
+    class DatabaseId(IntegerConverter):
+        """Ids in URLs fit a database integer: a huge number is a 404, not an overflow."""
+
+        def __init__(self, url_map, *args, **kwargs):
+            kwargs.setdefault("max", 2**31 - 1)
+            super().__init__(url_map, *args, **kwargs)
+
+    app.url_map.converters["int"] = DatabaseId
 
 
 def configure_blueprints(app: Flask) -> None:

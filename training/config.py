@@ -8,6 +8,7 @@
 | CURRICULUM_DIR | <project>/curriculum |
 | REDIS_URL | unset: in-process worker and in-memory rate limits |
 | BASE_URL | http://127.0.0.1:5000 (for links printed by the CLI and on certificates) |
+| PROXY_COUNT | 0; behind a reverse proxy, how many proxies to trust for the client address and host |
 | SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, MAIL_FROM | unset: no mail, links shown on screen |
 """
 
@@ -69,6 +70,7 @@ def from_environment(instance: Path) -> dict[str, Any]:
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
         "MAIL_FROM": os.environ.get("MAIL_FROM") or "peerpath@localhost",
         "BASE_URL": os.environ.get("BASE_URL") or "http://127.0.0.1:5000",
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT") or 0),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
     }
@@ -96,4 +98,5 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_FROM": "peerpath@localhost",
     "BASE_URL": "http://127.0.0.1:5000",
     "REDIS_URL": None,
+    "PROXY_COUNT": 0,
 }

@@ -346,6 +346,8 @@ def _demo_assessments(
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has accounts.")
 def load_command(if_empty: bool) -> None:
     """Load demo sites' people, cohorts, progress and reflections."""
+    if current_app.config.get("PEERPATH_ENV") == "production":
+        raise click.ClickException("demo data is never loaded in production (its password is published)")
     existing = db.session.scalar(select(func.count()).select_from(User))
     if existing:
         if if_empty:

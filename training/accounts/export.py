@@ -5,14 +5,13 @@ Other areas add their records by registering a section with ``exporter``.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
 
+from ..csvutil import csv_text
 from ..curriculum import CurriculumStore
 from ..extensions import db
 from .models import User
@@ -56,20 +55,17 @@ def export_json(user: User, store: CurriculumStore) -> str:
 
 
 def export_csv(user: User, store: CurriculumStore) -> str:
-    """One row per record: the kind of record, then its fields as key/value columns."""
+    """One row per field: the kind of record, the field, the value."""
     data = collect(user, store)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["record", "field", "value"])
-    for key, value in data["profile"].items():
-        writer.writerow(["profile", key, "" if value is None else value])
-    for name, rows in data.items():
-        if name == "profile":
-            continue
-        for index, row in enumerate(rows, start=1):
-            for key, value in row.items():
-                writer.writerow([f"{name}[{index}]", key, "" if value is None else value])
-    return out.getvalue()
+    rows = [["profile", key, value] for key, value in data["profile"].items()]
+    for name, records in data.items():
+        if name != "profile":
+            rows += [
+                [f"{name}[{index}]", key, value]
+                for index, row in enumerate(records, start=1)
+                for key, value in row.items()
+            ]
+    return csv_text(["record", "field", "value"], rows)
 
 
 @exporter("cohorts")

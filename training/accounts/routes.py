@@ -21,8 +21,13 @@ def _home() -> str:
     return url_for("root")
 
 
+def _login_name() -> str:
+    return "login:" + (request.form.get("login") or "").strip().lower()[:200]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute;60 per hour", methods=["POST"])
+@limiter.limit("20 per hour", methods=["POST"], key_func=_login_name)  # one account, from many addresses
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(wants_next(), _home()))

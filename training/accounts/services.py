@@ -225,7 +225,7 @@ def managed_user(actor: User, user_id: int) -> User:
 def update_user(
     actor: User, user: User, *, name: str, email: str | None, role: Role, active: bool, now: datetime | None = None
 ) -> None:
-    if not can_manage(actor, role, user.site_id):
+    if not can_manage(actor, role, user.site_id) or (role != Role.ADMIN and not user.site_id):
         raise InvalidInput("role", _l("You cannot give this role."))
     name = " ".join((name or "").split())
     if not name:

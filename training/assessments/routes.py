@@ -3,8 +3,6 @@ certificates, the public verification page, CSV exports and the audit view."""
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -18,6 +16,7 @@ from ..accounts.models import Role, User
 from ..audit import AuditEvent
 from ..cohorts import services as cohorts
 from ..cohorts.models import Cohort, Enrolment, Workshop
+from ..csvutil import csv_text
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db, limiter
 from ..webforms import attach_error, roles_required
@@ -361,6 +360,8 @@ def _certificate(certificate_id: int) -> Certificate:
 @login_required
 def certificate_download(certificate_id: int):
     certificate = _certificate(certificate_id)
+    if not certificate.valid and not services.may_oversee(current_user, certificate.site_id):
+        abort(404)  # a revoked certificate is no longer the holder's to print
     site = store().site(certificate.site_id)
     fw = store().framework(certificate.language)
     comps = [(c, fw.get(c).title if fw.get(c) else c) for c in certificate.competencies]
@@ -409,67 +410,57 @@ def site_csv(site_id: str):
 def _csv_response(rows, filename: str) -> Response:
     rows = list(rows)
     names = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({r.trainee_id for r in rows})))}
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "assessment_id",
-            "recorded_at_utc",
-            "trainee",
-            "trainee_login",
-            "competency",
-            "evidence_kind",
-            "level",
-            "suggested_level",
-            "observed_on",
-            "assessor",
-            "cohort_id",
-            "workshop_id",
-            "language",
-            "content_revision",
-            "checklist",
-            "note",
-            "revoked_at_utc",
-            "revoked_by",
-            "revocation_reason",
+    header = [
+        "assessment_id",
+        "recorded_at_utc",
+        "trainee",
+        "trainee_login",
+        "competency",
+        "evidence_kind",
+        "level",
+        "suggested_level",
+        "observed_on",
+        "assessor",
+        "cohort_id",
+        "workshop_id",
+        "language",
+        "content_revision",
+        "checklist",
+        "note",
+        "revoked_at_utc",
+        "revoked_by",
+        "revocation_reason",
+    ]
+
+    def line(a: Assessment) -> list:
+        trainee, revocation = names.get(a.trainee_id), a.revocation
+        return [
+            a.id,
+            a.created_at.isoformat(),
+            trainee.name if trainee else "",
+            trainee.login if trainee else "",
+            a.competency,
+            a.evidence_kind,
+            a.level,
+            a.suggested_level,
+            a.observed_on.isoformat(),
+            a.assessor.name,
+            a.cohort_id,
+            a.workshop_id,
+            a.language,
+            a.content_revision,
+            " ".join(a.checklist or []),
+            a.note,
+            revocation.created_at.isoformat() if revocation else "",
+            revocation.revoked_by.name if revocation else "",
+            revocation.reason if revocation else "",
         ]
-    )
-    for a in rows:
-        trainee = names.get(a.trainee_id)
-        revocation = a.revocation
-        writer.writerow(
-            [
-                a.id,
-                a.created_at.isoformat(),
-                trainee.name if trainee else "",
-                trainee.login if trainee else "",
-                a.competency,
-                a.evidence_kind,
-                a.level,
-                "" if a.suggested_level is None else a.suggested_level,
-                a.observed_on.isoformat(),
-                a.assessor.name,
-                a.cohort_id,
-                a.workshop_id or "",
-                a.language,
-                a.content_revision,
-                " ".join(a.checklist or []),
-                _csv_safe(a.note),
-                revocation.created_at.isoformat() if revocation else "",
-                revocation.revoked_by.name if revocation else "",
-                _csv_safe(revocation.reason) if revocation else "",
-            ]
-        )
+
     return Response(
-        out.getvalue(),
+        csv_text(header, (line(a) for a in rows)),
         mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def _csv_safe(text: str) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas: defuse typed text."""
-    return "'" + text if text and text[0] in "=+-@\t\r" else text
 
 
 @bp.get("/audit")
@@ -490,9 +481,9 @@ def audit():
     action = request.args.get("action") or ""
     if action:
         query = query.where(AuditEvent.action == action)
-    actor = request.args.get("actor") or ""
-    if actor.isdigit():
-        query = query.where(AuditEvent.actor_id == int(actor))
+    actor = request.args.get("actor", type=int)
+    if actor is not None and 0 < actor < 2**31:
+        query = query.where(AuditEvent.actor_id == actor)
     for name in ("from", "to"):
         value = request.args.get(name) or ""
         try:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
 
 from ..accounts.models import User
+from ..csvutil import csv_text
 from ..curriculum import CurriculumStore, ModuleView
 from ..learning.progress import ModuleProgress, curriculum_progress, done_by_user
 from .models import Cohort
@@ -54,11 +53,10 @@ def cohort_grid(
 
 
 def grid_csv(views: list[ModuleView], rows: list[GridRow]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["name", "login", "overall_percent", *(f"{v.slug}_percent" for v in views), "last_activity_utc"])
-    for row in rows:
-        writer.writerow(
+    header = ["name", "login", "overall_percent", *(f"{v.slug}_percent" for v in views), "last_activity_utc"]
+    return csv_text(
+        header,
+        (
             [
                 row.trainee.name,
                 row.trainee.login,
@@ -66,5 +64,6 @@ def grid_csv(views: list[ModuleView], rows: list[GridRow]) -> str:
                 *(c.percent for c in row.cells),
                 row.last_activity.isoformat() if row.last_activity else "",
             ]
-        )
-    return out.getvalue()
+            for row in rows
+        ),
+    )

@@ -151,11 +151,15 @@ def new_trainee(cohort_id: int):
     cohort = _cohort(cohort_id)
     form = NewTraineeForm()
     enrol_form = EnrolForm(prefix="enrol")
-    in_cohort = {t.id for t in services.trainees_of(cohort)}
-    others = db.session.scalars(
-        select(User).where(User.site_id == cohort.site_id, User.role == Role.TRAINEE, User.active).order_by(User.name)
-    )
-    enrol_form.trainee.choices = [(u.id, f"{u.name} ({u.login})") for u in others if u.id not in in_cohort]
+    enrol_form.trainee.choices = []
+    if services.can_manage(current_user, cohort):  # only coordinators see the site's other trainees
+        in_cohort = {t.id for t in services.trainees_of(cohort)}
+        others = db.session.scalars(
+            select(User)
+            .where(User.site_id == cohort.site_id, User.role == Role.TRAINEE, User.active)
+            .order_by(User.name)
+        )
+        enrol_form.trainee.choices = [(u.id, f"{u.name} ({u.login})") for u in others if u.id not in in_cohort]
     if form.validate_on_submit():
         try:
             person, secret = services.add_trainee(
@@ -177,9 +181,11 @@ def new_trainee(cohort_id: int):
 
 
 @bp.post("/cohorts/<int:cohort_id>/enrol")
-@roles_required(*STAFF)
+@roles_required("admin", "coordinator")
 def enrol_existing(cohort_id: int):
-    cohort = _cohort(cohort_id)
+    """Existing accounts are enrolled by coordinators only: a trainer could otherwise pull a
+    trainee of another cohort into theirs and read what was shared with other trainers."""
+    cohort = _cohort(cohort_id, manage=True)
     form = EnrolForm(prefix="enrol")
     form.trainee.choices = [(form.trainee.data, "")] if form.trainee.data else []
     person = db.session.get(User, form.trainee.data) if form.validate_on_submit() else None
@@ -359,7 +365,7 @@ def attendance(cohort_id: int, workshop_id: int):
     trainees = services.trainees_of(cohort)
     if request.method == "POST":
         try:
-            present = {int(v) for v in request.form.getlist("present") if v.isdigit()}
+            present = set(request.form.getlist("present", type=int))
             ws.set_attendance(current_user, cohort, workshop, present)
         except InvalidInput as exc:
             flash(str(exc.message), "error")

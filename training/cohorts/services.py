@@ -69,6 +69,21 @@ def trainee_in(user: User, cohort: Cohort, trainee_id: int) -> User:
     return enrolment.user
 
 
+def trains(viewer: User, trainee: User) -> bool:
+    """Is the viewer a trainer of a cohort the trainee is in (whatever the viewer's role)?"""
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    Enrolment.user_id == trainee.id,
+                    Enrolment.cohort_id == cohort_trainers.c.cohort_id,
+                    cohort_trainers.c.user_id == viewer.id,
+                )
+            )
+        )
+    )
+
+
 def trainer_may_see_trainee(viewer: User, trainee: User) -> bool:
     """Trainers see trainees of cohorts they train; coordinators their site; admins everyone."""
     if viewer.role == Role.ADMIN:

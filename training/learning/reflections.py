@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..accounts.models import User
-from ..cohorts.services import trainer_may_see_trainee
+from ..cohorts.services import trains
 from ..curriculum import ModuleView
 from ..errors import InvalidInput
 from ..extensions import db
@@ -69,6 +69,9 @@ def shared_with(viewer: User, trainee: User) -> list[Reflection]:
     """Entries the trainee chose to share, if the viewer is one of their trainers; else nothing."""
     if viewer.id == trainee.id:
         return reflections_for(trainee)
-    if viewer.role.value != "trainer" or not trainer_may_see_trainee(viewer, trainee):
+    # "Their trainers": people who train a cohort the trainee is in. Trainers cannot pull
+    # someone into their cohort (only coordinators enrol existing accounts), so this list
+    # is what the trainee agreed to by joining.
+    if not trains(viewer, trainee):
         return []
     return [r for r in reflections_for(trainee) if r.shared]

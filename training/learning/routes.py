@@ -46,8 +46,8 @@ def known_language():
     # A signed-in reader's own language wins: the UI follows their setting.
     preferred = getattr(current_user, "language", None)
     if request.method == "GET" and preferred and preferred != g.lang and preferred in curriculum_languages():
-        args = {**(request.view_args or {}), "lang": preferred}
-        return redirect(url_for(request.endpoint, **args, **request.args))
+        args = {**request.args.to_dict(), **(request.view_args or {}), "lang": preferred}
+        return redirect(url_for(request.endpoint, **{k: v for k, v in args.items() if not k.startswith("_")}))
     return None
 
 
