@@ -163,4 +163,5 @@ for _table_name in APPEND_ONLY:
     _table = db.metadata.tables[_table_name]
     for _dialect in ("sqlite", "postgresql"):
         for _statement in append_only_statements(_dialect, _table_name):
-            event.listen(_table, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+            # DDL() formats the statement with %-placeholders of its own: double any literal %.
+            event.listen(_table, "after_create", DDL(_statement.replace("%", "%%")).execute_if(dialect=_dialect))
