@@ -147,3 +147,12 @@ def test_language_switch_refuses_foreign_next(client, people):
     login(client, people.trainee)
     response = client.post("/language", data={"language": "de", "next": "https://evil.example/"})
     assert response.headers["Location"] == "/"
+
+
+def test_translation_status_page(client, people):
+    login(client, people.coordinator)
+    html = client.get("/translations").get_data(as_text=True)
+    assert 'class="state-outdated"' in html and 'class="state-missing"' in html and 'class="state-ok"' in html
+    client.post("/logout")
+    login(client, people.trainee)
+    assert client.get("/translations").status_code == 404

@@ -376,3 +376,18 @@ def attendance(cohort_id: int, workshop_id: int):
     return render_template(
         "cohorts/attendance.html", cohort=cohort, workshop=workshop, trainees=trainees, present=ws.present_ids(workshop)
     )
+
+
+@bp.get("/translations")
+@roles_required("admin", "coordinator", "trainer")
+def translation_status():
+    """Modules × languages: which translations are current, outdated or missing (as `flask curriculum status`)."""
+    from ..curriculum import status
+    from ..i18n import language_name
+
+    meta = store().meta()
+    rows = status(store())
+    titles = {v.slug: v.title for v in store().modules(meta.source_language)}
+    return render_template(
+        "cohorts/translations.html", rows=rows, langs=meta.languages, titles=titles, language_name=language_name
+    )
