@@ -207,3 +207,34 @@ def test_dashboard_query_count_does_not_grow_with_cohort_size(app):
         html = client.get(f"/cohorts/{cohort_id}/").get_data(as_text=True)
         assert html.count('<th scope="row">') == size
     assert counts[0] == counts[1], counts
+
+
+def test_workshop_attendance_and_printable_register(client, app, people, tmp_path):
+    import subprocess
+
+    from training.cohorts.models import Attendance
+
+    login(client, people.trainer)
+    response = client.post(
+        f"/cohorts/{people.cohort_id}/workshops",
+        data={"title": "Zuhören", "held_on": "2026-11-03", "place": "Raum 2", "modules": ["communication"]},
+    )
+    assert response.status_code == 302
+    assert client.post(f"/cohorts/{people.cohort_id}/workshops", data={"title": "", "held_on": ""}).status_code == 200
+    client.post(f"/cohorts/{people.cohort_id}/workshops/1/attendance", data={"present": [str(people.trainee.id)]})
+    assert (
+        client.post(
+            f"/cohorts/{people.cohort_id}/workshops/1/attendance", data={"present": [str(people.foreign_trainee.id)]}
+        ).status_code
+        == 200
+    )  # not in this cohort
+    with app.app_context():
+        assert [a.user_id for a in db.session.query(Attendance).all()] == [people.trainee.id]
+    pdf = client.get(f"/cohorts/{people.cohort_id}/workshops/1/register.pdf")
+    assert pdf.mimetype == "application/pdf"
+    (tmp_path / "r.pdf").write_bytes(pdf.data)
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Zuhören" in text and people.trainee.name in text and "Gesprächsführung" in text
+    assert client.get(f"/cohorts/{people.other_cohort_id}/workshops/1/register.pdf").status_code == 404

@@ -391,3 +391,39 @@ def translation_status():
     return render_template(
         "cohorts/translations.html", rows=rows, langs=meta.languages, titles=titles, language_name=language_name
     )
+
+
+@bp.get("/cohorts/<int:cohort_id>/workshops/<int:workshop_id>/register.pdf")
+@roles_required(*STAFF)
+def attendance_register(cohort_id: int, workshop_id: int):
+    """A printable attendance register in the cohort's language, pre-filled with its trainees."""
+    from flask_babel import force_locale
+
+    from ..curriculum import direction
+    from ..printing import self_contained_pdf
+    from . import workshops as ws
+
+    cohort = _cohort(cohort_id)
+    try:
+        workshop = ws.workshop_for(current_user, cohort, workshop_id)
+    except NotFoundError:
+        abort(404)
+    site = store().site(cohort.site_id)
+    titles = {v.slug: v.title for v in store().modules(cohort.language, cohort.site_id)}
+    with force_locale(cohort.language):
+        html = render_template(
+            "print/attendance.html",
+            cohort=cohort,
+            workshop=workshop,
+            trainees=services.trainees_of(cohort),
+            present=ws.present_ids(workshop),
+            site_name=site.name if site else cohort.site_id,
+            modules=[titles.get(m, m) for m in workshop.modules],
+            lang=cohort.language,
+            dir=direction(cohort.language),
+        )
+    return Response(
+        self_contained_pdf(html),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="attendance-{workshop.id}.pdf"'},
+    )
