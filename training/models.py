@@ -4,12 +4,14 @@ from .accounts.models import AccountToken, Role, TokenPurpose, User
 from .audit import AuditEvent
 from .cohorts.models import Cohort, Enrolment, cohort_trainers
 from .learning.models import Reflection, SectionProgress
+from .manuals.models import ManualBuild
 
 __all__ = [
     "AccountToken",
     "AuditEvent",
     "Cohort",
     "Enrolment",
+    "ManualBuild",
     "Reflection",
     "Role",
     "SectionProgress",
