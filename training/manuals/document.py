@@ -76,8 +76,15 @@ _ISOLATES = {"ltr": "\u2066", "rtl": "\u2067", "auto": "\u2068"}
 _PDI = "\u2069"
 
 
-def isolate(text: str, text_dir: str = "auto", base_dir: str | None = None) -> Markup:
+def isolated(text: str, text_dir: str = "auto", base_dir: str | None = None) -> str:
     """Text of another direction (or unknown: ``auto``) kept in one piece inside a line: a title, a site name."""
+    if base_dir is not None and text_dir == base_dir:
+        return text
+    return f"{_ISOLATES[text_dir]}{text}{_PDI}"
+
+
+def isolate(text: str, text_dir: str = "auto", base_dir: str | None = None) -> Markup:
+    """``isolated`` for templates: escapes text, keeps Markup (a rendered title) as it is."""
     if base_dir is not None and text_dir == base_dir:
         return Markup.escape(text)
     return Markup.escape(_ISOLATES[text_dir]) + Markup.escape(text) + Markup.escape(_PDI)
@@ -260,7 +267,7 @@ def build_html(
         "page_ref": css_content(labels["page_ref"], {"page": f"target-counter(attr(href), page, {page_style})"}),
         "toc_page": trusted(f"target-counter(attr(href), page, {page_style})"),
         "footer_note": " · ".join(
-            [kind_label, *([str(isolate(site.name))] if site else []), str(isolate(native_name(options.lang)))]
+            [kind_label, *([isolated(site.name)] if site else []), isolated(native_name(options.lang))]
         ),
         "format_minutes": lambda minutes: format_minutes(minutes, options.lang),
         "direction": direction,

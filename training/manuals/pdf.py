@@ -25,6 +25,8 @@ from weasyprint.logger import LOGGER, PROGRESS_LOGGER
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from . import actualtext
+
 log = logging.getLogger(__name__)
 ProgressCallback = Callable[[int], None]
 
@@ -121,6 +123,7 @@ def render_pdf(
 ) -> RenderResult:
     """Render one HTML document to PDF bytes in this process."""
     started = time.perf_counter()
+    actualtext.install()
     fetcher = LocalFetcher(roots)
     collect = _Collect()
     LOGGER.addHandler(collect)
