@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from training.extensions import db
 from training.manuals import document
 from training.manuals.build import ManualBuilder, builder_for
 from training.manuals.cache import ManualCache, manual_key
@@ -28,6 +29,8 @@ def app(database_url, tmp_path, root):
     app = make_app(database_url, tmp_path, root)
     with app.app_context():
         yield app
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from training.curriculum import CurriculumStore
+from training.extensions import db
 from training.manuals import document, fragments
 from training.manuals.document import build_html, css_content, css_string
 from training.manuals.labels import counter_style, print_labels
@@ -29,6 +30,8 @@ def app(database_url, tmp_path, root):
     app = make_app(database_url, tmp_path, root)
     with app.app_context():
         yield app
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -19,12 +20,15 @@ class CheckboxesField(SelectMultipleField):
 class ManualForm(FlaskForm):
     kind = RadioField(
         _l("What to print"),
-        choices=[("workbook", TEXT["workbook"]), ("manual", TEXT["manual"]), ("handouts", TEXT["handouts"])],
+        choices=[SelectChoice(kind, TEXT[kind]) for kind in ("workbook", "manual", "handouts")],
         default="workbook",
         validators=[InputRequired()],
     )
     lang = SelectField(_l("Language"), choices=[], validators=[InputRequired()])
     paper = RadioField(
-        _l("Paper"), choices=[("a4", "A4"), ("letter", _l("US Letter"))], default="a4", validators=[InputRequired()]
+        _l("Paper"),
+        choices=[SelectChoice("a4", "A4"), SelectChoice("letter", _l("US Letter"))],
+        default="a4",
+        validators=[InputRequired()],
     )
     modules = CheckboxesField(_l("Modules (none ticked: all)"), choices=[])

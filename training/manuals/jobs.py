@@ -311,6 +311,7 @@ def rq_run_build(build_id: int) -> None:
 
 def queue_for(app: Flask) -> BuildQueue:
     """The app's build queue: MANUAL_QUEUE (thread, rq, sync), or rq when REDIS_URL is set, else thread."""
+    app = app._get_current_object() if hasattr(app, "_get_current_object") else app  # not the proxy: threads keep it
     existing = app.extensions.get("manual_queue")
     if existing is not None:
         return existing

@@ -126,10 +126,17 @@ def render_pdf(
     actualtext.install()
     fetcher = LocalFetcher(roots)
     collect = _Collect()
-    LOGGER.addHandler(collect)
     progress = _Progress(on_progress, pages_estimate) if on_progress else None
-    old_level = PROGRESS_LOGGER.level
+    # Warnings and progress come from WeasyPrint's loggers; a logging.config.fileConfig()
+    # elsewhere in the process (Alembic's env.py does one) may have disabled them.
+    saved = [
+        (LOGGER, LOGGER.disabled, LOGGER.level),
+        (PROGRESS_LOGGER, PROGRESS_LOGGER.disabled, PROGRESS_LOGGER.level),
+    ]
+    LOGGER.disabled = False
+    LOGGER.addHandler(collect)
     if progress:
+        PROGRESS_LOGGER.disabled = False
         PROGRESS_LOGGER.addHandler(progress)
         PROGRESS_LOGGER.setLevel(logging.INFO)
     try:
@@ -139,7 +146,8 @@ def render_pdf(
         LOGGER.removeHandler(collect)
         if progress:
             PROGRESS_LOGGER.removeHandler(progress)
-            PROGRESS_LOGGER.setLevel(old_level)
+        for logger, disabled, level in saved:
+            logger.disabled, logger.level = disabled, level
     return RenderResult(
         pdf=pdf,
         pages=len(document.pages),

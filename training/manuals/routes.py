@@ -10,6 +10,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
+from wtforms.fields.choices import SelectChoice
 
 from ..accounts.models import Role
 from ..curriculum import CurriculumStore, native_name
@@ -72,11 +73,11 @@ def index():
     site = store().site(site_id)
     languages = site.languages if site else store().meta().languages
     form = ManualForm()
-    form.lang.choices = [(code, native_name(code)) for code in languages]
+    form.lang.choices = [SelectChoice(code, native_name(code)) for code in languages]
     if request.method == "GET":
         form.lang.data = request.args.get("lang") if request.args.get("lang") in languages else languages[0]
     titles_lang = form.lang.data if form.lang.data in languages else languages[0]
-    form.modules.choices = [(v.slug, v.title) for v in store().modules(titles_lang, site)]
+    form.modules.choices = [SelectChoice(v.slug, v.title) for v in store().modules(titles_lang, site)]
     if form.validate_on_submit():
         try:
             options = resolve(
