@@ -31,18 +31,22 @@ SHAPED = re.compile("[\u0900-\u0dff\u0e00-\u0fff\u1000-\u109f\u1780-\u17ff]")
 _original_marked = Stream.marked
 
 
-@contextmanager
 def _marked(self, box, tag):
-    text = getattr(box, "text", "") if tag == "Span" and self._tags is None else ""
-    if not (text and SHAPED.search(text)):
-        with _original_marked(self, box, tag):
-            yield
-        return
-    pydyf.Stream.begin_marked_content(self, "Span", pydyf.Dictionary({"ActualText": pydyf.String(text)}))
+    # Called for every text box: keep the common path (no shaped script) to one regex search.
+    if tag == "Span" and self._tags is None:
+        text = getattr(box, "text", "")
+        if text and SHAPED.search(text):
+            return _actual_text(self, text)
+    return _original_marked(self, box, tag)
+
+
+@contextmanager
+def _actual_text(stream, text: str):
+    pydyf.Stream.begin_marked_content(stream, "Span", pydyf.Dictionary({"ActualText": pydyf.String(text)}))
     try:
         yield
     finally:
-        pydyf.Stream.end_marked_content(self)
+        pydyf.Stream.end_marked_content(stream)
 
 
 def install() -> None:
