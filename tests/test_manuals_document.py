@@ -210,3 +210,13 @@ def test_options_are_checked_against_the_curriculum(store):
     assert resolve(store, kind="manual", lang="en", modules=["listening"]) == ManualOptions(
         "manual", "en", None, ("listening",)
     )
+
+
+def test_a_site_section_in_another_language_keeps_its_own_language(store, root):
+    overlay = root / "sites" / "testsite" / "modules" / "basics" / "he.md"
+    overlay.parent.mkdir(parents=True)
+    overlay.write_text("---\n---\n\n## עזרה מקומית {#local-help}\n\nהתקשרו לצוות הבדיוני.\n", encoding="utf-8")
+    html = html_for(store, kind="workbook", lang="en", site="testsite")
+    assert '<section class="section section-local" lang="he" dir="rtl">' in html
+    toc = fragments.find_elements(html, "toc")[0].outer(html)
+    assert '<span lang="he">\u2067עזרה מקומית\u2069</span>' in toc

@@ -99,6 +99,8 @@ class PrintSection:
     title_html: Markup
     html: Markup
     local: bool  # added or replaced by the site
+    lang: str  # a site's section may be in another language than the module around it
+    dir: str
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,8 @@ class PlanRow:
     activity_html: Markup
     minutes: int
     running: int
+    lang: str
+    dir: str
 
 
 @dataclass(frozen=True)
@@ -161,7 +165,9 @@ def session_plan(module_sections: tuple[PrintSection, ...], view: ModuleView, la
             kinds = fragments.find_elements(inner, "block-kind")
             title = titles[0].inner(inner) if titles else kinds[0].inner(inner) if kinds else ""
             running += minutes
-            rows.append(PlanRow(section.anchor, section.title_html, trusted(title), minutes, running))
+            rows.append(
+                PlanRow(section.anchor, section.title_html, trusted(title), minutes, running, section.lang, section.dir)
+            )
     workshop = view.duration
     if not rows:
         summary = labels["plan_empty"]
@@ -201,7 +207,14 @@ def print_module(
         if extra:
             html = fragments.append_inside(html, "block-reflection", extra)
         sections.append(
-            PrintSection(anchor(view.slug, section.id), trusted(section.title_html), trusted(html), placed.from_site)
+            PrintSection(
+                anchor(view.slug, section.id),
+                trusted(section.title_html),
+                trusted(html),
+                placed.from_site,
+                placed.doc.lang,
+                direction(placed.doc.lang),
+            )
         )
     sections_t = tuple(sections)
     competencies = tuple((c, comp.title if (comp := framework.get(c)) else "") for c in view.competencies)
