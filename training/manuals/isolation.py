@@ -9,11 +9,13 @@ rewrites, which the parent polls.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import multiprocessing
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -53,6 +55,18 @@ def _write_progress(path: str, percent: int) -> None:
     os.replace(tmp, path)
 
 
+def _watch_parent(parent_pid: int, interval: float = 2.0) -> None:
+    """Pool initializer: leave when the parent is gone (killed web server), instead of idling forever."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent_pid:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def _render_in_child(html: str, roots: list[str], pages_estimate: int, progress_path: str | None) -> RenderResult:
     report = (lambda p: _write_progress(progress_path, p)) if progress_path else None
     return render_pdf(html, roots, on_progress=report, pages_estimate=pages_estimate)
@@ -76,7 +90,10 @@ class ProcessRenderer:
                     max_workers=self.max_workers,
                     mp_context=multiprocessing.get_context("spawn"),
                     max_tasks_per_child=self.tasks_per_child,
+                    initializer=_watch_parent,
+                    initargs=(os.getpid(),),
                 )
+                atexit.register(self.shutdown)
             return self._pool
 
     def submit(
