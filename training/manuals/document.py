@@ -294,7 +294,8 @@ _TAG_RE = re.compile(r"<[^>]+>")
 
 
 def estimate_pages(html: str, options: ManualOptions) -> int:
-    """A rough page count for the progress bar: about 2,600 characters of text per page, plus page breaks."""
+    """A rough page count for the progress bar: ~2,300 characters of text a page, page breaks, writing space."""
     text = len(_TAG_RE.sub("", html))
     breaks = html.count('class="module"') + html.count("block-handout") + 2
-    return max(1, text // 2600 + breaks)
+    writing = html.count('class="write-space"') // 4  # seven ruled lines are about a quarter page
+    return max(1, text // 2300 + breaks + writing)
