@@ -11,9 +11,15 @@ from .manuals_support import add_gujarati, copy_curriculum, page_texts, reader
 
 @pytest.fixture
 def app(database_url, tmp_path):
+    from training.extensions import db
+
     root = copy_curriculum(tmp_path)
     add_gujarati(root)
-    return make_app(database_url, tmp_path, root)
+    app = make_app(database_url, tmp_path, root)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture

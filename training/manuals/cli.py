@@ -13,6 +13,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..curriculum import CurriculumStore
+from ..extensions import db
 from .build import BuiltManual, builder_for, cache_for
 from .isolation import InlineRenderer, ProcessRenderer
 from .options import KIND_FOR_AUDIENCE, PAPERS, ManualOptions, OptionsError, resolve
@@ -152,6 +153,9 @@ def worker_command(burst: bool) -> None:
     if not url:
         raise click.ClickException("REDIS_URL is not set: without Redis, builds run in the web process")
     connection = Redis.from_url(url)
+    # Each job runs in a forked work-horse: it must not reuse the parent's database connections.
+    engine = db.engine
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     Worker([Queue(RQ_QUEUE_NAME, connection=connection)], connection=connection).work(burst=burst)
 
 

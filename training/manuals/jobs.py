@@ -300,7 +300,6 @@ class RQQueue:
 def rq_run_build(build_id: int) -> None:
     """The RQ job. Under ``flask manuals worker`` the app context is inherited; a bare ``rq worker`` makes one."""
     if has_app_context():
-        db.engine.dispose(close=False)  # connections were opened by the parent before the fork
         run_build(build_id, InlineRenderer())
         return
     from .. import create_app
