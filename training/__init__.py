@@ -119,8 +119,9 @@ def configure_blueprints(app: Flask) -> None:
     from .cohorts.routes import bp as cohorts_bp
     from .health import bp as health_bp
     from .learning.routes import bp as learning_bp
+    from .manuals.routes import bp as manuals_bp
 
-    for blueprint in (health_bp, accounts_bp, manage_bp, cohorts_bp, assessments_bp, learning_bp):
+    for blueprint in (health_bp, accounts_bp, manage_bp, cohorts_bp, assessments_bp, manuals_bp, learning_bp):
         app.register_blueprint(blueprint)
 
 
@@ -128,6 +129,7 @@ def configure_commands(app: Flask) -> None:
     from .accounts.cli import users_cli
     from .cli import curriculum_cli
     from .demo import demo_cli
+    from .manuals.cli import manuals_cli
 
-    for group in (curriculum_cli, users_cli, demo_cli):
+    for group in (curriculum_cli, users_cli, demo_cli, manuals_cli):
         app.cli.add_command(group)

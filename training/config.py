@@ -7,6 +7,7 @@
 | DATABASE_URL | sqlite:///<instance>/peerpath.db |
 | CURRICULUM_DIR | <project>/curriculum |
 | REDIS_URL | unset: in-process worker and in-memory rate limits |
+| MANUAL_CACHE_DIR | <instance>/manuals (built PDF manuals; shared storage when several hosts build) |
 | BASE_URL | http://127.0.0.1:5000 (for links printed by the CLI and on certificates) |
 | PROXY_COUNT | 0; behind a reverse proxy, how many proxies to trust for the client address and host |
 | SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, MAIL_FROM | unset: no mail, links shown on screen |
@@ -64,6 +65,7 @@ def from_environment(instance: Path) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": _database_url(instance),
         "CURRICULUM_DIR": os.environ.get("CURRICULUM_DIR") or str(PROJECT_ROOT / "curriculum"),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "MANUAL_CACHE_DIR": os.environ.get("MANUAL_CACHE_DIR") or None,
         "SMTP_HOST": os.environ.get("SMTP_HOST") or None,
         "SMTP_PORT": int(os.environ.get("SMTP_PORT") or 587),
         "SMTP_USER": os.environ.get("SMTP_USER") or None,

@@ -5,6 +5,7 @@ from .assessments.models import Assessment, Certificate, Revocation, SafetyFlag
 from .audit import AuditEvent
 from .cohorts.models import Attendance, Cohort, Enrolment, Workshop, cohort_trainers
 from .learning.models import Reflection, SectionProgress
+from .manuals.models import ManualBuild
 
 __all__ = [
     "AccountToken",
@@ -14,6 +15,7 @@ __all__ = [
     "Certificate",
     "Cohort",
     "Enrolment",
+    "ManualBuild",
     "Reflection",
     "Revocation",
     "Role",

@@ -1,0 +1,325 @@
+"""Manual builds off the request path: request, share, run, report progress, fail, retry.
+
+A request looks the manual up by its cache key. A cached manual is done at
+once; a manual being built is shared (one row per key, so two people asking
+for the same manual wait for one build); otherwise a row is queued and its
+id handed to a queue:
+
+- ``ThreadQueue`` (default): worker threads in the app process; each render
+  runs in a recyclable child process (see ``isolation.py``).
+- ``RQQueue`` (when ``REDIS_URL`` is set): jobs on the ``manuals`` queue of
+  Redis, run by ``flask manuals worker`` on any host that sees the same
+  database and cache folder. RQ forks a fresh work-horse per job, so the
+  render runs inline there and its memory goes when the horse exits.
+- ``SyncQueue``: runs the build inside ``submit`` (tests, scripts).
+
+State changes are conditional updates (``WHERE status = …``), so two
+workers or two requests cannot both claim or requeue the same build.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models_base import utcnow
+from .build import builder_for
+from .isolation import InlineRenderer, Renderer
+from .models import BuildStatus, ManualBuild
+from .options import ManualOptions
+
+log = logging.getLogger(__name__)
+RQ_QUEUE_NAME = "manuals"
+
+
+class BuildQueue(Protocol):
+    def submit(self, build_id: int) -> None: ...
+
+
+def is_stale(build: ManualBuild, now: datetime, stale_seconds: float) -> bool:
+    """Queued or running but silent for too long: the worker died (a restart, a killed process)."""
+    return build.active and (now - build.updated_at) > timedelta(seconds=stale_seconds)
+
+
+def stale_seconds() -> float:
+    return float(current_app.config.get("MANUAL_STALE_SECONDS") or 600)
+
+
+def request_build(options: ManualOptions, user, now: datetime | None = None) -> ManualBuild:
+    """The build for ``options``: done at once if cached, shared if under way, queued otherwise."""
+    now = now or utcnow()
+    builder = builder_for()
+    prepared = builder.prepare(options)
+    build = db.session.scalar(select(ManualBuild).where(ManualBuild.cache_key == prepared.key))
+    cached = builder.cached(prepared)
+    if cached is not None:
+        if build is None:
+            build = _new_row(prepared.key, options, user, now)
+            db.session.add(build)
+        if build.status != BuildStatus.DONE or build.file_name != cached.name:
+            _mark_done(build, cached.name, cached.stat().st_size, build.pages, now)
+        try:
+            db.session.commit()
+        except IntegrityError:  # someone else recorded it a moment ago
+            db.session.rollback()
+            build = db.session.scalar(select(ManualBuild).where(ManualBuild.cache_key == prepared.key))
+        return build
+    if build is None:
+        build = _new_row(prepared.key, options, user, now)
+        db.session.add(build)
+        try:
+            db.session.commit()
+        except IntegrityError:  # a concurrent request queued the same manual: share its build
+            db.session.rollback()
+            return db.session.scalar(select(ManualBuild).where(ManualBuild.cache_key == prepared.key))
+        queue_for(current_app).submit(build.id)
+        return build
+    if build.status == BuildStatus.FAILED:
+        return build  # the page shows why, with a retry button
+    if build.active and not is_stale(build, now, stale_seconds()):
+        return build
+    # Done but its file was pruned, or a build whose worker died: queue it again.
+    requeue(build, user, now)
+    return build
+
+
+def _new_row(key: str, options: ManualOptions, user, now: datetime) -> ManualBuild:
+    return ManualBuild(
+        cache_key=key,
+        kind=options.kind,
+        lang=options.lang,
+        site_id=options.site,
+        modules=",".join(options.modules),
+        paper=options.paper,
+        status=BuildStatus.QUEUED,
+        progress=0,
+        requested_by_id=getattr(user, "id", None),
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _mark_done(build: ManualBuild, file_name: str, size: int, pages: int | None, now: datetime) -> None:
+    build.status = BuildStatus.DONE
+    build.progress = 100
+    build.error = None
+    build.file_name = file_name
+    build.size_bytes = size
+    build.pages = pages
+    build.finished_at = now
+    build.updated_at = now
+
+
+def requeue(build: ManualBuild, user, now: datetime | None = None) -> bool:
+    """Queue a failed, interrupted or pruned build again; False if someone else just did."""
+    now = now or utcnow()
+    result = db.session.execute(
+        update(ManualBuild)
+        .where(
+            ManualBuild.id == build.id,
+            ManualBuild.status == build.status,
+            ManualBuild.updated_at == build.updated_at,
+        )
+        .values(
+            status=BuildStatus.QUEUED,
+            progress=0,
+            error=None,
+            requested_by_id=getattr(user, "id", None),
+            updated_at=now,
+            started_at=None,
+            finished_at=None,
+        )
+    )
+    db.session.commit()
+    db.session.refresh(build)
+    if result.rowcount != 1:
+        return False
+    queue_for(current_app).submit(build.id)
+    return True
+
+
+def retry_build(build: ManualBuild, user, now: datetime | None = None) -> ManualBuild:
+    """Try a failed (or interrupted) build again."""
+    now = now or utcnow()
+    if build.status == BuildStatus.FAILED or is_stale(build, now, stale_seconds()):
+        requeue(build, user, now)
+    return build
+
+
+def run_build(build_id: int, renderer: Renderer | None = None) -> None:
+    """Claim a queued build and produce its file; record failure with the reason. Needs an app context."""
+    now = utcnow()
+    claimed = db.session.execute(
+        update(ManualBuild)
+        .where(ManualBuild.id == build_id, ManualBuild.status == BuildStatus.QUEUED)
+        .values(
+            status=BuildStatus.RUNNING, progress=1, started_at=now, updated_at=now, attempts=ManualBuild.attempts + 1
+        )
+    )
+    db.session.commit()
+    if claimed.rowcount != 1:
+        return  # done, running elsewhere, or gone
+    build = db.session.get(ManualBuild, build_id)
+    assert build is not None
+    reporter = _ProgressWriter(build_id)
+    try:
+        built = builder_for(renderer=renderer).build(build.options, on_progress=reporter)
+    except Exception as exc:
+        log.exception("manual build %s failed", build_id)
+        db.session.rollback()
+        db.session.execute(
+            update(ManualBuild)
+            .where(ManualBuild.id == build_id)
+            .values(status=BuildStatus.FAILED, error=describe_error(exc), updated_at=utcnow(), finished_at=utcnow())
+        )
+        db.session.commit()
+        return
+    build = db.session.get(ManualBuild, build_id)
+    assert build is not None
+    _mark_done(build, built.path.name, built.path.stat().st_size, built.pages, utcnow())
+    db.session.commit()
+    if built.warnings:
+        log.warning("manual build %s: %s", build_id, "; ".join(built.warnings[:20]))
+    builder_for(renderer=renderer).cache.prune()
+
+
+def describe_error(exc: BaseException) -> str:
+    """What went wrong, for the person who asked (no stack trace; the log has it)."""
+    text = str(exc).strip() or exc.__class__.__name__
+    return f"{exc.__class__.__name__}: {text}"[:2000]
+
+
+class _ProgressWriter:
+    """Writes progress to the build row, at most every half second, so pages can show it."""
+
+    def __init__(self, build_id: int, interval: float = 0.5):
+        self.build_id = build_id
+        self.interval = interval
+        self.last_time = 0.0
+        self.last_value = 0
+
+    def __call__(self, percent: int) -> None:
+        moment = time.monotonic()
+        if percent <= self.last_value or (moment - self.last_time < self.interval and percent < 99):
+            return
+        self.last_time, self.last_value = moment, percent
+        db.session.execute(
+            update(ManualBuild)
+            .where(ManualBuild.id == self.build_id, ManualBuild.status == BuildStatus.RUNNING)
+            .values(progress=percent, updated_at=utcnow())
+        )
+        db.session.commit()
+
+
+# -- queues -------------------------------------------------------------------
+
+
+class SyncQueue:
+    """Runs the build in ``submit`` itself."""
+
+    def __init__(self, renderer: Renderer | None = None):
+        self.renderer = renderer
+
+    def submit(self, build_id: int) -> None:
+        run_build(build_id, self.renderer)
+
+
+class ThreadQueue:
+    """Worker threads inside the app process, started on first use."""
+
+    def __init__(self, app: Flask, workers: int = 1):
+        self.app = app
+        self.workers = max(1, workers)
+        self._queue: queue.Queue[int] = queue.Queue()
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    def submit(self, build_id: int) -> None:
+        with self._lock:
+            while len(self._threads) < self.workers:
+                thread = threading.Thread(target=self._work, name=f"manual-builds-{len(self._threads)}", daemon=True)
+                thread.start()
+                self._threads.append(thread)
+        self._queue.put(build_id)
+
+    def _work(self) -> None:
+        while True:
+            build_id = self._queue.get()
+            try:
+                with self.app.app_context():
+                    try:
+                        run_build(build_id)
+                    finally:
+                        db.session.remove()
+            except Exception:
+                log.exception("manual build worker: build %s", build_id)
+            finally:
+                self._queue.task_done()
+
+    def join(self, timeout: float = 120.0) -> bool:
+        """Wait until every submitted build has finished (tests, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+
+class RQQueue:
+    """Jobs on Redis for ``flask manuals worker`` (or ``rq worker manuals`` with the app importable)."""
+
+    def __init__(self, redis_url: str, name: str = RQ_QUEUE_NAME, job_timeout: int = 1800):
+        from redis import Redis
+        from rq import Queue
+
+        self.queue = Queue(name, connection=Redis.from_url(redis_url))
+        self.job_timeout = job_timeout
+
+    def submit(self, build_id: int) -> None:
+        attempt = db.session.scalar(select(ManualBuild.attempts).where(ManualBuild.id == build_id)) or 0
+        self.queue.enqueue(
+            rq_run_build,
+            build_id,
+            job_id=f"manual-build-{build_id}-{attempt}",
+            job_timeout=self.job_timeout,
+            result_ttl=3600,
+            failure_ttl=86400,
+        )
+
+
+def rq_run_build(build_id: int) -> None:
+    """The RQ job. Under ``flask manuals worker`` the app context is inherited; a bare ``rq worker`` makes one."""
+    if has_app_context():
+        run_build(build_id, InlineRenderer())
+        return
+    from .. import create_app
+
+    with create_app().app_context():
+        run_build(build_id, InlineRenderer())
+
+
+def queue_for(app: Flask) -> BuildQueue:
+    """The app's build queue: MANUAL_QUEUE (thread, rq, sync), or rq when REDIS_URL is set, else thread."""
+    app = app._get_current_object() if hasattr(app, "_get_current_object") else app  # not the proxy: threads keep it
+    existing = app.extensions.get("manual_queue")
+    if existing is not None:
+        return existing
+    kind = app.config.get("MANUAL_QUEUE") or ("rq" if app.config.get("REDIS_URL") else "thread")
+    made: BuildQueue
+    if kind == "rq":
+        made = RQQueue(app.config["REDIS_URL"], job_timeout=int(app.config.get("MANUAL_JOB_TIMEOUT") or 1800))
+    elif kind == "sync":
+        made = SyncQueue()
+    else:
+        made = ThreadQueue(app, workers=int(app.config.get("MANUAL_WORKERS") or 1))
+    return app.extensions.setdefault("manual_queue", made)
