@@ -15,7 +15,7 @@ from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
 from ..models_base import utcnow
 from .models import Certificate
-from .services import MIN_REASON, may_oversee
+from .services import may_oversee, reason_text
 from .status import CompetencyStatus, all_achieved
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -89,9 +89,7 @@ def revoke_certificate(actor: User, certificate: Certificate, reason: str, now: 
     now = now or utcnow()
     if not may_oversee(actor, certificate.site_id):
         raise NotFoundError("not allowed")
-    reason = " ".join((reason or "").split())
-    if len(reason) < MIN_REASON:
-        raise InvalidInput("reason", _l("Give a reason (a sentence is enough)."))
+    reason = reason_text(reason)
     if certificate.revoked_at is not None:
         raise InvalidInput("reason", _l("This certificate was revoked already."))
     certificate.revoked_at, certificate.revoked_by_id, certificate.revoke_reason = now, actor.id, reason
@@ -103,9 +101,7 @@ def confirm_certificate(actor: User, certificate: Certificate, note: str, now: d
     """After review: the certificate stands although an assessment behind it was revoked."""
     if not may_oversee(actor, certificate.site_id):
         raise NotFoundError("not allowed")
-    note = " ".join((note or "").split())
-    if len(note) < MIN_REASON:
-        raise InvalidInput("reason", _l("Give a reason (a sentence is enough)."))
+    note = reason_text(note)
     certificate.needs_review = False
     record(actor, "certificate.confirm", "certificate", certificate.id, certificate.site_id, now=now, note=note)
 

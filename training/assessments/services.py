@@ -22,6 +22,14 @@ MAX_NOTE = 2000
 MIN_REASON = 5
 
 
+def reason_text(text: str | None, field: str = "reason", message=None) -> str:
+    """A reason or note for the record: whitespace folded, at least a few characters."""
+    folded = " ".join((text or "").split())
+    if len(folded) < MIN_REASON:
+        raise InvalidInput(field, message or _l("Give a reason (a sentence is enough)."))
+    return folded
+
+
 def content_revision(store: CurriculumStore, competency: Competency, lang: str, site_id: str | None) -> str:
     """What the trainee studied: the linked modules as shown to them, and the framework."""
     parts = [store.framework_revision()]
@@ -185,9 +193,7 @@ def revoke_assessment(actor: User, assessment: Assessment, reason: str, now: dat
     now = now or utcnow()
     if not (actor.id == assessment.assessor_id or may_oversee(actor, assessment.site_id)):
         raise NotFoundError("not allowed")
-    reason = " ".join((reason or "").split())
-    if len(reason) < MIN_REASON:
-        raise InvalidInput("reason", _l("Give a reason (a sentence is enough)."))
+    reason = reason_text(reason)
     if assessment.revocation is not None:
         raise InvalidInput("reason", _l("This assessment was revoked already."))
     revocation = Revocation(assessment_id=assessment.id, revoked_by_id=actor.id, reason=reason, created_at=now)
@@ -234,9 +240,7 @@ def close_flag(actor: User, flag: SafetyFlag, note: str, now: datetime | None = 
         raise NotFoundError("not allowed")
     if flag.closed_at is not None:
         raise InvalidInput("note", _l("This flag is closed already."))
-    note = " ".join((note or "").split())
-    if len(note) < MIN_REASON:
-        raise InvalidInput("note", _l("Write a short note on how the concern was resolved."))
+    note = reason_text(note, "note", _l("Write a short note on how the concern was resolved."))
     later = [
         a
         for a in db.session.scalars(
