@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from training import create_app
@@ -65,6 +66,7 @@ def make_app(database_url: str, tmp_path: Path, curriculum: Path = REAL_CURRICUL
         **extra,
     }
     app = create_app(config)
+    app.test_client_class = EnglishClient
     with app.app_context():
         db.create_all()
     _apps.append(app)
@@ -72,6 +74,15 @@ def make_app(database_url: str, tmp_path: Path, curriculum: Path = REAL_CURRICUL
 
 
 _apps: list = []
+
+
+class EnglishClient(FlaskClient):
+    """A browser that prefers English, so pages without a language in the URL are in English
+    unless a test says otherwise (a site's default language would apply otherwise)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
 
 
 @pytest.fixture(autouse=True)

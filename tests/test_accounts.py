@@ -17,7 +17,8 @@ from .conftest import PASSWORD, login, make_app
 def test_login_and_logout(client, people):
     response = login(client, people.trainee)
     assert response.headers["Location"] == "/"
-    assert "Sign out" in client.get("/de/").get_data(as_text=True)
+    assert "Sign out" in client.get("/en/").get_data(as_text=True)
+    assert "Abmelden" in client.get("/de/").get_data(as_text=True)  # the German catalog
     client.post("/logout")
     assert client.get("/account").status_code == 302
 

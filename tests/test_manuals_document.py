@@ -6,15 +6,16 @@ import re
 from datetime import date
 
 import pytest
+from babel.messages.pofile import read_po
 
-from training.curriculum import CurriculumStore
+from training.curriculum import CurriculumStore, name_in
 from training.extensions import db
 from training.manuals import document, fragments
 from training.manuals.document import build_html, css_content, css_string
 from training.manuals.labels import counter_style, print_labels
 from training.manuals.options import ManualOptions, OptionsError, resolve
 
-from .conftest import make_app
+from .conftest import ROOT, make_app
 from .manuals_support import add_gujarati, copy_curriculum
 
 TODAY = date(2026, 3, 14)
@@ -143,7 +144,9 @@ def test_hebrew_manual_is_right_to_left_and_a_fallback_module_keeps_its_directio
     assert '<html lang="he" dir="rtl"' in html
     assert '<article class="module" lang="he" dir="rtl">' in html
     assert '<article class="module" lang="en" dir="ltr">' in html  # 'listening' has no Hebrew file
-    assert "Not yet translated — shown in English." in html
+    with open(ROOT / "translations/he/LC_MESSAGES/messages.po", "rb") as fh:
+        notice = {m.id: m.string for m in read_po(fh)}["Not yet translated — shown in %(language)s."]
+    assert notice % {"language": name_in("en", "he")} in html  # in the reader's language
     assert "שמרו על הזמן" not in html  # Hebrew trainer note, not for trainees
     # In the right-to-left contents, the English title is isolated so it stays one left-to-right run.
     assert "\u2066Listening\u2069" in html

@@ -187,8 +187,10 @@ def footer_side(path: Path, page: int) -> str:
         return subprocess.run(["pdftotext", *args, str(path), "-"], capture_output=True, text=True).stdout
 
     left, right = text_in(0), text_in(width / 2)
-    assert (f"{page} of" in left) != (f"{page} of" in right), (left, right)
-    return "left" if f"{page} of" in left else "right"
+    # "Page 2 of 13" in the manual's language: find the corner holding the number.
+    number = re.compile(rf"(?<!\d){page}(?!\d)")
+    assert bool(number.search(left)) != bool(number.search(right)), (left, right)
+    return "left" if number.search(left) else "right"
 
 
 def hebrew_manuals(tmp_path_factory) -> tuple[Manuals, dict]:

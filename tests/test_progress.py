@@ -25,7 +25,7 @@ def test_mark_done_with_a_plain_post_and_undo(client, app, people):
     assert response.status_code == 302 and response.headers["Location"].endswith("#what-peer-workers-do")
     client.post("/de/modules/peer-role/sections/what-peer-workers-do/done")  # a double tap
     assert done_rows(app, people.trainee.id) == [("peer-role", "what-peer-workers-do")]
-    page = client.get("/de/modules/peer-role/").get_data(as_text=True)
+    page = client.get("/en/modules/peer-role/").get_data(as_text=True)
     assert "1 of 5 sections done" in page
     client.post("/de/modules/peer-role/sections/what-peer-workers-do/done", data={"done": "0"})
     assert done_rows(app, people.trainee.id) == []
@@ -101,7 +101,7 @@ def test_reflection_is_private_escaped_and_editable(client, app, people):
 
 def test_reflection_for_unknown_prompt_is_refused_and_text_kept(client, app, people):
     login(client, people.trainee)
-    response = client.post("/de/modules/peer-role/journal", data={"prompt": "ghost", "body": "keep me"})
+    response = client.post("/en/modules/peer-role/journal", data={"prompt": "ghost", "body": "keep me"})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "This reflection prompt does not exist in the module." in html

@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from ..config import PROJECT_ROOT
-from ..curriculum import CurriculumStore, ModuleView, Site, anchor, direction, native_name
+from ..curriculum import CurriculumStore, ModuleView, Site, anchor, direction, name_in, native_name
 from ..curriculum.competencies import Competency
 from ..i18n import format_minutes
 from . import fragments
@@ -189,7 +189,8 @@ def session_plan(module_sections: tuple[PrintSection, ...], view: ModuleView, la
 
 def _notice(view: ModuleView, labels: PrintLabels) -> str | None:
     if view.fallback:
-        return labels["fallback"] % {"language": native_name(view.content_lang)}
+        # Named in the reader's language, as on the web: "shown in English" / "מוצג באנגלית".
+        return labels["fallback"] % {"language": name_in(view.content_lang, view.lang)}
     if view.outdated:
         return labels["outdated"]
     return None
