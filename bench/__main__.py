@@ -1,6 +1,17 @@
-"""`python -m bench`: run the benchmarks and print the numbers (no pass/fail; tests have no timings)."""
+"""`python -m bench [manual|web] [options]`: run the benchmarks and print the numbers.
 
-from .manual import main
+No pass/fail here, and tests have no timings: these are the numbers to watch.
+"""
+
+import sys
+
+from . import manual, web
 
 if __name__ == "__main__":
-    main()
+    args = sys.argv[1:]
+    which = args.pop(0) if args and args[0] in ("manual", "web") else "all"
+    if which in ("web", "all"):
+        web.main(args if which == "web" else [])
+        print()
+    if which in ("manual", "all"):
+        manual.main(args if which == "manual" else [])

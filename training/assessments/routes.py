@@ -84,8 +84,10 @@ def grid(cohort_id: int):
         rows.append(GridRow(trainee, cells, sum(c.achieved for c in cells), len(flags[trainee.id])))
     return render_template(
         "assessments/grid.html",
-        letters=EVIDENCE_LETTERS,
+        # Translated once here, not once per cell: a 200 × 16 grid has 3,200 cells.
+        letters={kind: str(letter) for kind, letter in EVIDENCE_LETTERS.items()},
         evidence_names=EVIDENCE_NAMES,
+        assess_label=_("Assess %(competency)s for %(name)s"),
         cohort=cohort,
         framework=fw,
         rows=rows,
