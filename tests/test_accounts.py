@@ -249,3 +249,13 @@ def secrets_token() -> str:
     import secrets
 
     return secrets.token_hex(4)
+
+
+def test_account_holder_sees_who_made_sign_in_links(app, people, client):
+    with app.app_context():
+        trainer = db.session.get(User, people.trainer.id)
+        services.issue_token(trainer, db.session.get(User, people.trainee.id), TokenPurpose.RESET)
+        db.session.commit()
+    login(client, people.trainee)
+    html = client.get("/account").get_data(as_text=True)
+    assert f"Sign-in link made by {people.trainer.name}" in html

@@ -91,7 +91,7 @@ def account():
                 login_user(current_user._get_current_object())  # the session id includes the hash
                 flash(_("Your password is changed."), "info")
                 return redirect(url_for("accounts.account"))
-    return render_template("accounts/account.html", form=form)
+    return render_template("accounts/account.html", form=form, activity=services.account_activity(current_user))
 
 
 @bp.post("/language")

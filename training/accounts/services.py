@@ -204,6 +204,33 @@ def set_language(user: User, lang: str, languages: tuple[str, ...]) -> None:
     user.language = lang
 
 
+ACCOUNT_ACTIONS = ("user.create", "user.invite_link", "user.reset_link", "user.password_set", "user.password_change")
+
+
+def account_activity(user: User, limit: int = 10):
+    """Recent events on an account: who made sign-in links, when the password was set.
+
+    Shown to the account holder, so nobody can quietly take an account over with a reset link."""
+    from ..audit import AuditEvent
+
+    events = list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.target_type == "user",
+                AuditEvent.target_id == user.id,
+                AuditEvent.action.in_(ACCOUNT_ACTIONS),
+            )
+            .order_by(AuditEvent.at.desc())
+            .limit(limit)
+        )
+    )
+    actors = {
+        u.id: u for u in db.session.scalars(select(User).where(User.id.in_({e.actor_id for e in events if e.actor_id})))
+    }
+    return [(event, actors.get(event.actor_id)) for event in events]
+
+
 def visible_users_query(actor: User):
     """Accounts the actor may see in lists: admins all, coordinators their site, others none."""
     query = select(User)
