@@ -79,6 +79,12 @@ MATRIX = [
     ("POST", "/certificates/issue/{t}", {"anonymous": 302, "admin": 302, "coordinator": 302}),
     ("POST", "/certificates/issue/{ft}", {"anonymous": 302, "admin": 302, "foreign_coordinator": 302}),
     ("GET", "/verify", dict.fromkeys(ROLES, 200)),
+    # the paper loop
+    ("GET", "/cohorts/{c}/signoff.csv", {"anonymous": 302, "admin": 200, "coordinator": 200, "trainer": 200}),
+    ("GET", "/cohorts/{fc}/signoff.csv", {"anonymous": 302, "admin": 200, "foreign_coordinator": 200, "foreign_trainer": 200}),
+    ("GET", "/cohorts/{c}/import/assessments", {"anonymous": 302, "trainer": 200}),
+    ("POST", "/cohorts/{c}/import/assessments", {"anonymous": 302, "trainer": 200}),
+    ("GET", "/cohorts/{c}/workshops/9999/import", {"anonymous": 302}),
     # workshops
     ("GET", "/cohorts/{c}/workshops", {"anonymous": 302, "admin": 200, "coordinator": 200, "trainer": 200}),
     (

@@ -120,8 +120,9 @@ def configure_blueprints(app: Flask) -> None:
     from .health import bp as health_bp
     from .learning.routes import bp as learning_bp
     from .manuals.routes import bp as manuals_bp
+    from .paper.routes import bp as paper_bp
 
-    for blueprint in (health_bp, accounts_bp, manage_bp, cohorts_bp, assessments_bp, manuals_bp, learning_bp):
+    for blueprint in (health_bp, accounts_bp, manage_bp, cohorts_bp, assessments_bp, manuals_bp, paper_bp, learning_bp):
         app.register_blueprint(blueprint)
 
 

@@ -1,0 +1,78 @@
+"""Reading a CSV someone typed up from paper: any common spreadsheet dialect, every problem by line.
+
+Spreadsheets save CSV in different ways (comma or semicolon, with or without a
+byte-order mark); all of them are read. Problems never raise: they are
+collected with the line number the person sees in their spreadsheet.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+MAX_ROWS = 5000
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[tuple[int, dict[str, str]]]  # (line number in the file, values by column)
+    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
+
+
+def read_table(data: bytes, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> Table:
+    """Parse CSV bytes; column names are matched case-insensitively."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return Table(
+            [], [], [(1, str(_l("The file is not UTF-8 text. In your spreadsheet, save it as \u201cCSV UTF-8\u201d.")))]
+        )
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        return Table([], [], [(1, str(_l("The file is empty: the first line must name the columns.")))])
+    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = [h.strip().lower() for h in next(reader)]
+    table = Table(header, [])
+    missing = [c for c in required if c not in header]
+    unknown = [h for h in header if h and h not in required + optional]
+    if missing:
+        table.problems.append((1, str(_l("Missing column(s): %(columns)s.", columns=", ".join(missing)))))
+    if unknown:
+        table.problems.append(
+            (
+                1,
+                str(
+                    _l(
+                        "Unknown column(s): %(columns)s. Expected: %(expected)s.",
+                        columns=", ".join(unknown),
+                        expected=", ".join(required + optional),
+                    )
+                ),
+            )
+        )
+    if missing or unknown:
+        return table
+    for values in reader:
+        line = reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) != len(header):
+            table.problems.append(
+                (
+                    line,
+                    str(_l("This line has %(n)s values; the header has %(m)s columns.", n=len(values), m=len(header))),
+                )
+            )
+            continue
+        table.rows.append((line, {h: v.strip() for h, v in zip(header, values, strict=True)}))
+        if len(table.rows) > MAX_ROWS:
+            table.problems.append((line, str(_l("Too many lines: at most %(n)s per file.", n=MAX_ROWS))))
+            break
+    if not table.rows and not table.problems:
+        table.problems.append((2, str(_l("The file has a header but no data lines."))))
+    return table

@@ -1,0 +1,164 @@
+"""Importing what was written on paper: assessments from sign-off sheets, attendance from registers.
+
+Always two steps: a dry run that checks every line and imports nothing, then
+the import, which happens only when every line is good. Importing the same
+file twice records nothing twice (each line has a stable submission id).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.models import User
+from ..assessments.models import EVIDENCE_KINDS
+from ..assessments.services import MAX_NOTE, can_assess, record_assessment
+from ..audit import record
+from ..cohorts.models import Cohort, Workshop
+from ..cohorts.services import trainees_of
+from ..cohorts.workshops import present_ids, set_attendance
+from ..curriculum import CurriculumStore
+from ..errors import NotFoundError
+from ..models_base import utcnow
+from .csvfile import read_table
+
+ASSESSMENT_COLUMNS = ("login", "competency", "evidence_kind", "level", "observed_on")
+ATTENDANCE_COLUMNS = ("login", "present")
+PRESENT = {"1", "yes", "y", "x", "✓", "☑", "true"}
+ABSENT = {"0", "no", "n", "", "false", "-", "☐"}
+
+
+@dataclass
+class ImportResult:
+    rows: list[dict] = field(default_factory=list)  # the lines as understood
+    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, message), sorted
+    imported: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and bool(self.rows)
+
+
+def parse_date(value: str) -> date | None:
+    """2026-11-03, 03.11.2026 or 03/11/2026 (day first, as most of the world writes it)."""
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(value.strip(), fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def import_assessments(
+    actor: User, store: CurriculumStore, cohort: Cohort, data: bytes, *, apply: bool, now: datetime | None = None
+) -> ImportResult:
+    now = now or utcnow()
+    if not can_assess(actor, cohort):
+        raise NotFoundError("only the cohort's trainers import its sign-off sheets")
+    table = read_table(data, ASSESSMENT_COLUMNS, ("note", "name"))
+    result = ImportResult(problems=list(table.problems))
+    trainees = {t.login: t for t in trainees_of(cohort)}
+    framework = store.framework(cohort.language)
+    seen: dict[tuple, int] = {}
+    for line, values in table.rows:
+        problems = []
+        trainee = trainees.get(values["login"].lower())
+        if trainee is None:
+            problems.append(_l("%(login)s is not a trainee of this cohort.", login=values["login"] or "—"))
+        competency = framework.get(values["competency"].upper())
+        if competency is None:
+            problems.append(_l("Unknown competency %(id)s.", id=values["competency"] or "—"))
+        kind = values["evidence_kind"].lower()
+        if kind not in EVIDENCE_KINDS or (competency and kind not in competency.evidence_kinds):
+            problems.append(
+                _l(
+                    "Evidence kind must be one of: %(kinds)s.",
+                    kinds=", ".join(competency.evidence_kinds if competency else EVIDENCE_KINDS),
+                )
+            )
+        level = values["level"]
+        if level not in ("0", "1", "2", "3"):
+            problems.append(_l("Level must be 0, 1, 2 or 3."))
+        observed = parse_date(values["observed_on"])
+        if observed is None:
+            problems.append(_l("Write the date like 2026-11-03 or 03.11.2026."))
+        elif observed > now.date():
+            problems.append(_l("The date cannot be in the future."))
+        note = values.get("note", "")
+        if len(note) > MAX_NOTE:
+            problems.append(_l("The note is too long (at most %(n)s characters).", n=MAX_NOTE))
+        key = (values["login"].lower(), values["competency"].upper(), kind, values["observed_on"])
+        if key in seen:
+            problems.append(_l("The same as line %(line)s.", line=seen[key]))
+        seen.setdefault(key, line)
+        result.problems += [(line, str(p)) for p in problems]
+        if not problems:
+            result.rows.append(
+                {
+                    "line": line,
+                    "trainee": trainee,
+                    "competency": competency.id,
+                    "evidence_kind": kind,
+                    "level": int(level),
+                    "observed_on": observed,
+                    "note": note,
+                }
+            )
+    result.problems.sort()
+    if apply and result.ok:
+        file_id = hashlib.sha256(data).hexdigest()[:16]
+        for row in result.rows:
+            record_assessment(
+                actor,
+                store,
+                cohort=cohort,
+                trainee=row["trainee"],
+                competency_id=row["competency"],
+                evidence_kind=row["evidence_kind"],
+                level=row["level"],
+                observed_on=row["observed_on"],
+                note=row["note"],
+                submission_id=f"csv:{file_id}:{row['line']}",
+                now=now,
+            )
+            result.imported += 1
+        record(
+            actor, "assessment.import", "cohort", cohort.id, cohort.site_id, now=now, rows=result.imported, file=file_id
+        )
+    return result
+
+
+def import_attendance(
+    actor: User, cohort: Cohort, workshop: Workshop, data: bytes, *, apply: bool, now: datetime | None = None
+) -> ImportResult:
+    table = read_table(data, ATTENDANCE_COLUMNS, ("name",))
+    result = ImportResult(problems=list(table.problems))
+    trainees = {t.login: t for t in trainees_of(cohort)}
+    seen: dict[str, int] = {}
+    for line, values in table.rows:
+        login = values["login"].lower()
+        trainee = trainees.get(login)
+        mark = values["present"].strip().lower()
+        problems = []
+        if trainee is None:
+            problems.append(_l("%(login)s is not a trainee of this cohort.", login=values["login"] or "—"))
+        if mark not in PRESENT | ABSENT:
+            problems.append(_l("Present must be 1 or 0 (or yes / no, or x / empty)."))
+        if login in seen:
+            problems.append(_l("The same as line %(line)s.", line=seen[login]))
+        seen.setdefault(login, line)
+        result.problems += [(line, str(p)) for p in problems]
+        if not problems:
+            result.rows.append({"line": line, "trainee": trainee, "present": mark in PRESENT})
+    result.problems.sort()
+    if apply and result.ok:
+        present = present_ids(workshop) - {
+            r["trainee"].id for r in result.rows
+        }  # people not in the file keep their mark
+        present |= {r["trainee"].id for r in result.rows if r["present"]}
+        set_attendance(actor, cohort, workshop, present, now=now)
+        result.imported = len(result.rows)
+    return result

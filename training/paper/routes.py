@@ -1,0 +1,188 @@
+"""Paper loop pages: download templates and printable sheets, upload what was filled in (dry run first)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..assessments.levels import EVIDENCE_NAMES, LEVEL_NAMES
+from ..assessments.services import can_assess
+from ..cohorts import services as cohorts
+from ..cohorts import workshops as ws
+from ..csvutil import csv_text
+from ..curriculum import direction
+from ..errors import NotFoundError
+from ..extensions import db
+from ..printing import self_contained_pdf
+from ..webforms import roles_required
+from .imports import ASSESSMENT_COLUMNS, import_assessments, import_attendance
+
+bp = Blueprint("paper", __name__)
+STAFF = ("admin", "coordinator", "trainer")
+
+
+def store():
+    return current_app.extensions["curriculum"]
+
+
+def _cohort(cohort_id: int):
+    try:
+        return cohorts.cohort_for(current_user, cohort_id)
+    except NotFoundError:
+        abort(404)
+
+
+def _workshop(cohort, workshop_id: int):
+    try:
+        return ws.workshop_for(current_user, cohort, workshop_id)
+    except NotFoundError:
+        abort(404)
+
+
+def _uploaded() -> bytes | None:
+    """The CSV: a new upload, or the checked file sent back with the confirm button."""
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        return upload.read()
+    payload = request.form.get("payload", "")
+    if payload:
+        try:
+            return base64.b64decode(payload, validate=True)
+        except (binascii.Error, ValueError):
+            return None
+    return None
+
+
+def _competencies(cohort, competency_id: str | None):
+    framework = store().framework(cohort.language)
+    if competency_id:
+        competency = framework.get(competency_id)
+        if competency is None:
+            abort(404)
+        return [competency]
+    return list(framework.competencies)
+
+
+@bp.get("/cohorts/<int:cohort_id>/signoff.csv")
+@roles_required(*STAFF)
+def signoff_template(cohort_id: int):
+    """A CSV to type the paper sign-off sheet into: one line per trainee, competency and evidence kind."""
+    cohort = _cohort(cohort_id)
+    rows = [
+        [t.login, t.name, c.id, kind, "", "", ""]
+        for c in _competencies(cohort, request.args.get("competency"))
+        for t in cohorts.trainees_of(cohort)
+        for kind in c.evidence_kinds
+    ]
+    header = ["login", "name", "competency", "evidence_kind", "level", "observed_on", "note"]
+    return Response(
+        csv_text(header, rows),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="signoff-cohort-{cohort.id}.csv"'},
+    )
+
+
+@bp.get("/cohorts/<int:cohort_id>/signoff.pdf")
+@roles_required(*STAFF)
+def signoff_sheet(cohort_id: int):
+    """Printable sign-off sheets (one page per competency), in the cohort's language."""
+    cohort = _cohort(cohort_id)
+    site = store().site(cohort.site_id)
+    with force_locale(cohort.language):
+        html = render_template(
+            "print/signoff.html",
+            cohort=cohort,
+            competencies=_competencies(cohort, request.args.get("competency")),
+            trainees=cohorts.trainees_of(cohort),
+            site_name=site.name if site else cohort.site_id,
+            evidence_names=EVIDENCE_NAMES,
+            level_names=LEVEL_NAMES,
+            lang=cohort.language,
+            dir=direction(cohort.language),
+        )
+    return Response(
+        self_contained_pdf(html),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="signoff-cohort-{cohort.id}.pdf"'},
+    )
+
+
+@bp.route("/cohorts/<int:cohort_id>/import/assessments", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def assessments_import(cohort_id: int):
+    cohort = _cohort(cohort_id)
+    if not can_assess(current_user, cohort):
+        abort(404)
+    result, data = None, None
+    if request.method == "POST":
+        data = _uploaded()
+        if not data:
+            flash(_("Choose a CSV file."), "error")
+        else:
+            apply = request.form.get("action") == "import"
+            result = import_assessments(current_user, store(), cohort, data, apply=apply)
+            if apply and result.ok:
+                db.session.commit()
+                flash(_("%(n)s assessments imported.", n=result.imported), "info")
+                return redirect(url_for("assessments.grid", cohort_id=cohort.id))
+            db.session.rollback()
+    return render_template(
+        "paper/import.html",
+        cohort=cohort,
+        result=result,
+        kind="assessments",
+        payload=base64.b64encode(data).decode() if data and result and result.ok else "",
+        columns=ASSESSMENT_COLUMNS,
+        level_names=LEVEL_NAMES,
+        evidence_names=EVIDENCE_NAMES,
+    )
+
+
+@bp.get("/cohorts/<int:cohort_id>/workshops/<int:workshop_id>/register.csv")
+@roles_required(*STAFF)
+def register_template(cohort_id: int, workshop_id: int):
+    cohort = _cohort(cohort_id)
+    workshop = _workshop(cohort, workshop_id)
+    present = ws.present_ids(workshop)
+    rows = [[t.login, t.name, "1" if t.id in present else ""] for t in cohorts.trainees_of(cohort)]
+    return Response(
+        csv_text(["login", "name", "present"], rows),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="attendance-{workshop.id}.csv"'},
+    )
+
+
+@bp.route("/cohorts/<int:cohort_id>/workshops/<int:workshop_id>/import", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def attendance_import(cohort_id: int, workshop_id: int):
+    cohort = _cohort(cohort_id)
+    workshop = _workshop(cohort, workshop_id)
+    result, data = None, None
+    if request.method == "POST":
+        data = _uploaded()
+        if not data:
+            flash(_("Choose a CSV file."), "error")
+        else:
+            apply = request.form.get("action") == "import"
+            result = import_attendance(current_user, cohort, workshop, data, apply=apply)
+            if apply and result.ok:
+                db.session.commit()
+                flash(_("Attendance saved."), "info")
+                return redirect(url_for("cohorts.workshops", cohort_id=cohort.id))
+            db.session.rollback()
+    return render_template(
+        "paper/import.html",
+        cohort=cohort,
+        workshop=workshop,
+        result=result,
+        kind="attendance",
+        payload=base64.b64encode(data).decode() if data and result and result.ok else "",
+        columns=("login", "present"),
+        level_names=LEVEL_NAMES,
+        evidence_names=EVIDENCE_NAMES,
+    )
