@@ -136,7 +136,7 @@ def test_attendance_import(client, app, people):
     url = f"/cohorts/{people.cohort_id}/workshops/{workshop_id}/import"
     bad = upload(client, url, "login,present\ntrainee,maybe\n").get_data(as_text=True)
     assert "Line 2: Present must be 1 or 0" in bad
-    preview = upload(client, url, "login,name,present\ntrainee,T,x\n").get_data(as_text=True)
+    preview = upload(client, url, "login,name,present\ntrainee,T,ja\n").get_data(as_text=True)  # German "yes"
     assert confirm(client, url, preview).status_code == 302
     with app.app_context():
         assert [a.user_id for a in db.session.query(Attendance).all()] == [people.trainee.id]

@@ -27,8 +27,9 @@ from .csvfile import read_table
 
 ASSESSMENT_COLUMNS = ("login", "competency", "evidence_kind", "level", "observed_on")
 ATTENDANCE_COLUMNS = ("login", "present")
-PRESENT = {"1", "yes", "y", "x", "✓", "☑", "true"}
-ABSENT = {"0", "no", "n", "", "false", "-", "☐"}
+# What people write for "present" / "absent", in the curriculum's languages too.
+PRESENT = {"1", "yes", "y", "x", "✓", "☑", "true", "ja", "j", "ndiyo", "yee", "כן", "હા"}
+ABSENT = {"0", "no", "n", "", "false", "-", "☐", "nein", "hapana", "nedda", "לא", "ના"}
 
 
 @dataclass
