@@ -65,6 +65,8 @@ def import_assessments(
     framework = store.framework(cohort.language)
     seen: dict[tuple, int] = {}
     for line, values in table.rows:
+        if not (values["level"] or values["observed_on"] or values.get("note")):
+            continue  # a template line nobody filled in: this trainee was not assessed on it
         problems = []
         trainee = trainees.get(values["login"].lower())
         if trainee is None:
