@@ -80,6 +80,7 @@ def test_good_file_imports_after_confirmation_once(client, app, people):
     sheet = (
         "\ufefflogin;name;competency;evidence_kind;level;observed_on;note\n"  # Excel: BOM and semicolons
         "trainee;T;B2;skill;0;03.11.2026;Gave advice instead of listening\n"
+        "trainee;T;A1;knowledge;;;\n"  # a template line left as it was: not assessed, skipped
         "trainee;T;A3;knowledge;2;2026-11-03;\n"
     )
     preview = upload(client, url, sheet).get_data(as_text=True)
