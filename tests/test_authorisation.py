@@ -81,7 +81,11 @@ MATRIX = [
     ("GET", "/verify", dict.fromkeys(ROLES, 200)),
     # the paper loop
     ("GET", "/cohorts/{c}/signoff.csv", {"anonymous": 302, "admin": 200, "coordinator": 200, "trainer": 200}),
-    ("GET", "/cohorts/{fc}/signoff.csv", {"anonymous": 302, "admin": 200, "foreign_coordinator": 200, "foreign_trainer": 200}),
+    (
+        "GET",
+        "/cohorts/{fc}/signoff.csv",
+        {"anonymous": 302, "admin": 200, "foreign_coordinator": 200, "foreign_trainer": 200},
+    ),
     ("GET", "/cohorts/{c}/import/assessments", {"anonymous": 302, "trainer": 200}),
     ("POST", "/cohorts/{c}/import/assessments", {"anonymous": 302, "trainer": 200}),
     ("GET", "/cohorts/{c}/workshops/9999/import", {"anonymous": 302}),
