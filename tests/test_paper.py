@@ -145,3 +145,71 @@ def test_attendance_import(client, app, people):
     client.post(url, data={"action": "import", "payload": payload})
     with app.app_context():
         assert db.session.query(Attendance).count() == 0
+
+
+def test_same_observations_in_another_file_are_not_recorded_twice(client, app, people):
+    login(client, people.trainer)
+    url = f"/cohorts/{people.cohort_id}/import/assessments"
+    first = "login,competency,evidence_kind,level,observed_on,note\ntrainee,B2,skill,2,2026-11-03,ok\n"
+    confirm(client, url, upload(client, url, first).get_data(as_text=True))
+    # Saved again by a spreadsheet (CRLF, BOM, other date spelling) with one new line added.
+    second = (
+        "\ufefflogin,competency,evidence_kind,level,observed_on,note\r\n"
+        "trainee,B2,skill,2,03.11.2026,ok\r\n"
+        "trainee,A3,knowledge,2,2026-11-04,\r\n"
+    )
+    preview = upload(client, url, second).get_data(as_text=True)
+    assert "All 1 lines are correct." in preview and "1 more lines were imported before" in preview
+    confirm(client, url, preview)
+    html = upload(client, url, second).get_data(as_text=True)
+    assert "Every line of this file was imported already" in html
+    with app.app_context():
+        assert db.session.query(Assessment).count() == 2
+
+
+def test_csv_oddities_are_named_not_crashes(client, people):
+    login(client, people.trainer)
+    url = f"/cohorts/{people.cohort_id}/import/assessments"
+    stray_quote = (
+        "login,competency,evidence_kind,level,observed_on,note\n"
+        + 'trainee,B2,skill,2,2026-11-03,"unclosed\n'
+        + "x" * 200_000
+        + "\n"
+    )
+    html = upload(client, url, stray_quote).get_data(as_text=True)
+    assert "cannot be read" in html or "values; the header has" in html
+    many_bad = "login,competency,evidence_kind,level,observed_on\n" + "a,b\n" * 20_000
+    response = upload(client, url, many_bad)
+    assert response.status_code == 200 and "Stopped after 100 problems" in response.get_data(as_text=True)
+    assert len(response.data) < 200_000
+    client.application.config["PAPER_IMPORT_MAX_BYTES"] = 100_000  # (a real 1.4 MB body would spool to disk)
+    too_big = "login,competency,evidence_kind,level,observed_on\n" + "trainee,B2,skill,2,2026-11-03\n" * 5_000
+    assert "The file is too large (at most 0.1 MB)" in upload(client, url, too_big).get_data(as_text=True)
+    client.application.config["PAPER_IMPORT_MAX_BYTES"] = 1_400_000
+    old = "login,competency,evidence_kind,level,observed_on\ntrainee,B2,skill,2,1999-12-31\n"
+    assert "Line 2: Write the date like" in upload(client, url, old).get_data(as_text=True)
+    multiline = (
+        "login,competency,evidence_kind,level,observed_on,note\n"
+        'trainee,B2,skill,2,2026-11-03,"two\nlines"\n'
+        "trainee,Z9,skill,2,2026-11-03,\n"
+    )
+    assert "Line 3: Unknown competency Z9." in upload(client, url, multiline).get_data(as_text=True)
+
+
+def test_saving_a_register_keeps_marks_of_former_trainees(client, app, people):
+    from datetime import date
+
+    with app.app_context():
+        workshop = Workshop(cohort_id=people.cohort_id, title="W", held_on=date(2026, 11, 3))
+        db.session.add(workshop)
+        db.session.flush()
+        db.session.add(Attendance(workshop_id=workshop.id, user_id=people.trainee.id))
+        db.session.commit()
+        workshop_id = workshop.id
+    login(client, people.trainer)
+    client.post(f"/cohorts/{people.cohort_id}/trainees/{people.trainee.id}/remove")
+    client.post(f"/cohorts/{people.cohort_id}/workshops/{workshop_id}/attendance", data={})
+    url = f"/cohorts/{people.cohort_id}/workshops/{workshop_id}/import"
+    client.post(url, data={"action": "import", "payload": base64.b64encode(b"login,present\n").decode()})
+    with app.app_context():
+        assert [a.user_id for a in db.session.query(Attendance).all()] == [people.trainee.id]

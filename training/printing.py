@@ -21,3 +21,11 @@ def self_contained_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
     return HTML(string=html, url_fetcher=_refusing_fetcher(), base_url="about:blank").write_pdf(custom_metadata=True)
+
+
+def css_string(text: str) -> str:
+    """A CSS string literal that is safe inside a <style> element."""
+    escaped = (
+        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ").replace("<", "\\3C ").replace(">", "\\3E ")
+    )
+    return f'"{escaped}"'

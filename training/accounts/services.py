@@ -81,6 +81,7 @@ def create_user(
     language: str | None = None,
     password: str | None = None,
     now: datetime | None = None,
+    via: str | None = None,
 ) -> tuple[User, str | None]:
     """Create an account; returns it and a one-time link secret when no password was given.
 
@@ -121,7 +122,17 @@ def create_user(
     )
     db.session.add(user)
     db.session.flush()
-    record(actor, "user.create", "user", user.id, user.site_id, now=now, role=role.value)
+    # Someone joining with a cohort code creates their own account: they are the actor.
+    record(
+        actor or (user if via == "code" else None),
+        "user.create",
+        "user",
+        user.id,
+        user.site_id,
+        now=now,
+        role=role.value,
+        **({"via": via} if via else {}),
+    )
     secret = None if password else issue_token(actor, user, TokenPurpose.INVITE, now=now)
     return user, secret
 

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import Role, User
 from ..audit import record
@@ -133,7 +134,15 @@ def record_assessment(
         created_at=now,
     )
     db.session.add(assessment)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:  # the same form (or paper line) arrived twice at the same moment
+        db.session.expunge(assessment)
+        existing = db.session.scalar(select(Assessment).where(Assessment.submission_id == submission_id))
+        if existing is None or existing.assessor_id != actor.id:
+            raise InvalidInput("submission_id", _l("This was recorded already.")) from None
+        return existing
     record(
         actor,
         "assessment.record",

@@ -307,6 +307,7 @@ def join():
                     email=login if "@" in login else None,
                     language=cohort.language,
                     password=form.password.data,
+                    via="code",
                 )
                 services.enrol(None, cohort, person)
         except InvalidInput as exc:
@@ -397,10 +398,11 @@ def translation_status():
 @roles_required(*STAFF)
 def attendance_register(cohort_id: int, workshop_id: int):
     """A printable attendance register in the cohort's language, pre-filled with its trainees."""
-    from flask_babel import force_locale
+    from flask_babel import force_locale, format_date
+    from markupsafe import Markup
 
     from ..curriculum import direction
-    from ..printing import self_contained_pdf
+    from ..printing import css_string, self_contained_pdf
     from . import workshops as ws
 
     cohort = _cohort(cohort_id)
@@ -419,6 +421,7 @@ def attendance_register(cohort_id: int, workshop_id: int):
             present=ws.present_ids(workshop),
             site_name=site.name if site else cohort.site_id,
             modules=[titles.get(m, m) for m in workshop.modules],
+            footer=Markup(css_string(f"{cohort.name} · {format_date(workshop.held_on)}")),  # noqa: S704 - escaped for CSS
             lang=cohort.language,
             dir=direction(cohort.language),
         )

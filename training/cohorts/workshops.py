@@ -76,11 +76,17 @@ def present_ids(workshop: Workshop) -> set[int]:
 def set_attendance(
     actor: User, cohort: Cohort, workshop: Workshop, present: set[int], now: datetime | None = None
 ) -> None:
-    """Replace the register of a workshop with the trainees ticked as present."""
+    """Replace the register of a workshop for the cohort's current trainees with those ticked present.
+
+    Marks of people who have left the cohort since stay as they were: the form no longer lists them."""
     enrolled = {t.id for t in trainees_of(cohort)}
     if not present <= enrolled:
         raise InvalidInput("present", _l("Only trainees of this cohort can be marked present."))
-    db.session.execute(delete(Attendance).where(Attendance.workshop_id == workshop.id))
+    # Two people saving the same register at once: the second waits for the first (PostgreSQL row lock).
+    db.session.execute(select(Workshop.id).where(Workshop.id == workshop.id).with_for_update())
+    db.session.execute(
+        delete(Attendance).where(Attendance.workshop_id == workshop.id, Attendance.user_id.in_(enrolled))
+    )
     for user_id in sorted(present):
         db.session.add(
             Attendance(workshop_id=workshop.id, user_id=user_id, recorded_by_id=actor.id, recorded_at=now or utcnow())

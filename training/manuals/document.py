@@ -23,6 +23,7 @@ from ..config import PROJECT_ROOT
 from ..curriculum import CurriculumStore, ModuleView, Site, anchor, direction, name_in, native_name
 from ..curriculum.competencies import Competency
 from ..i18n import format_minutes
+from ..printing import css_string
 from . import fragments
 from .labels import PrintLabels
 from .options import ManualOptions
@@ -46,14 +47,6 @@ _env = Environment(
 def trusted(html: str) -> Markup:
     """Mark text as safe for the template: the engine's nh3-sanitised HTML, or CSS this module escaped."""
     return Markup(html)  # noqa: S704 - only ever given sanitised or escaped text (see callers)
-
-
-def css_string(text: str) -> str:
-    """A CSS string literal that is safe inside a <style> element."""
-    escaped = (
-        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ").replace("<", "\\3C ").replace(">", "\\3E ")
-    )
-    return f'"{escaped}"'
 
 
 def css_content(template: str, values: Mapping[str, str]) -> Markup:

@@ -54,6 +54,29 @@ def stale_seconds() -> float:
     return float(current_app.config.get("MANUAL_STALE_SECONDS") or 600)
 
 
+PER_USER_ACTIVE = 2  # builds one person may have queued or running at once
+ALL_ACTIVE = 20  # and everyone together: the queue must stay short enough to be useful
+
+
+class BuildLimitReached(Exception):
+    """Too many builds waiting: asking for more would only delay everyone's."""
+
+    def __init__(self, mine: bool):
+        super().__init__("per-user limit" if mine else "queue full")
+        self.mine = mine
+
+
+def _check_limits(user, now: datetime) -> None:
+    active = list(
+        db.session.scalars(select(ManualBuild).where(ManualBuild.status.in_([BuildStatus.QUEUED, BuildStatus.RUNNING])))
+    )
+    live = [b for b in active if not is_stale(b, now, stale_seconds())]
+    if sum(b.requested_by_id == getattr(user, "id", None) for b in live) >= PER_USER_ACTIVE:
+        raise BuildLimitReached(mine=True)
+    if len(live) >= ALL_ACTIVE:
+        raise BuildLimitReached(mine=False)
+
+
 def request_build(options: ManualOptions, user, now: datetime | None = None) -> ManualBuild:
     """The build for ``options``: done at once if cached, shared if under way, queued otherwise."""
     now = now or utcnow()
@@ -74,6 +97,7 @@ def request_build(options: ManualOptions, user, now: datetime | None = None) -> 
             build = db.session.scalar(select(ManualBuild).where(ManualBuild.cache_key == prepared.key))
         return build
     if build is None:
+        _check_limits(user, now)
         build = _new_row(prepared.key, options, user, now)
         db.session.add(build)
         try:
@@ -88,6 +112,7 @@ def request_build(options: ManualOptions, user, now: datetime | None = None) -> 
     if build.active and not is_stale(build, now, stale_seconds()):
         return build
     # Done but its file was pruned, or a build whose worker died: queue it again.
+    _check_limits(user, now)
     requeue(build, user, now)
     return build
 

@@ -7,6 +7,7 @@ coordinators and trainers only for their own site, and only see its builds.
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
@@ -14,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..accounts.models import Role
 from ..curriculum import CurriculumStore, native_name
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models_base import utcnow
 from ..webforms import roles_required
 from . import jobs
@@ -64,6 +65,7 @@ def _visible_builds():
 
 
 @bp.route("/", methods=["GET", "POST"])
+@limiter.limit("30 per hour", methods=["POST"])
 @roles_required(*STAFF)
 def index():
     sites = allowed_sites()
@@ -91,8 +93,16 @@ def index():
         except OptionsError as exc:
             form.form_errors.append(exc.message)
         else:
-            build = jobs.request_build(options, current_user)
-            return redirect(url_for("manuals.status", build_id=build.id))
+            try:
+                build = jobs.request_build(options, current_user)
+            except jobs.BuildLimitReached as exc:
+                form.form_errors.append(
+                    _("You have manuals being built already. Wait until one is ready, then ask for the next.")
+                    if exc.mine
+                    else _("Many manuals are being built right now. Please try again in a few minutes.")
+                )
+            else:
+                return redirect(url_for("manuals.status", build_id=build.id))
     all_sites = store().sites()
     return render_template(
         "manuals/index.html",

@@ -11,6 +11,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
 MAX_ROWS = 5000
@@ -23,8 +24,21 @@ class Table:
     problems: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
 
 
-def read_table(data: bytes, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> Table:
-    """Parse CSV bytes; column names are matched case-insensitively."""
+MAX_BYTES = 1_400_000  # the checked file travels back with the confirm button (base64, under the 2 MB limit)
+MAX_PROBLEMS = 100
+
+
+def read_table(
+    data: bytes, required: tuple[str, ...], optional: tuple[str, ...] = (), max_bytes: int = MAX_BYTES
+) -> Table:
+    """Parse CSV bytes; column names are matched case-insensitively.
+
+    Line numbers are the spreadsheet's row numbers (the header is row 1), so a
+    cell with a line break inside does not shift the numbers that follow."""
+    if len(data) > max_bytes:
+        size = format_decimal(round(max_bytes / 1_000_000, 1))
+        message = _l("The file is too large (at most %(n)s MB). Split it into smaller files.", n=size)
+        return Table([], [], [(1, str(message))])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -35,8 +49,11 @@ def read_table(data: bytes, required: tuple[str, ...], optional: tuple[str, ...]
     if not lines or not lines[0].strip():
         return Table([], [], [(1, str(_l("The file is empty: the first line must name the columns.")))])
     delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [h.strip().lower() for h in next(reader)]
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        header = [h.strip().lower() for h in next(records)]
+    except csv.Error:
+        return Table([], [], [(1, str(_l("The first line cannot be read as CSV.")))])
     table = Table(header, [])
     missing = [c for c in required if c not in header]
     unknown = [h for h in header if h and h not in required + optional]
@@ -57,21 +74,32 @@ def read_table(data: bytes, required: tuple[str, ...], optional: tuple[str, ...]
         )
     if missing or unknown:
         return table
-    for values in reader:
-        line = reader.line_num
+    row = 1
+    while True:
+        row += 1
+        try:
+            values = next(records)
+        except StopIteration:
+            break
+        except csv.Error:
+            table.problems.append((row, str(_l("This line cannot be read: check its quotation marks."))))
+            break
+        if row - 1 > MAX_ROWS:
+            table.problems.append((row, str(_l("Too many lines: at most %(n)s per file.", n=MAX_ROWS))))
+            break
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(header):
             table.problems.append(
                 (
-                    line,
+                    row,
                     str(_l("This line has %(n)s values; the header has %(m)s columns.", n=len(values), m=len(header))),
                 )
             )
-            continue
-        table.rows.append((line, {h: v.strip() for h, v in zip(header, values, strict=True)}))
-        if len(table.rows) > MAX_ROWS:
-            table.problems.append((line, str(_l("Too many lines: at most %(n)s per file.", n=MAX_ROWS))))
+        else:
+            table.rows.append((row, {h: v.strip() for h, v in zip(header, values, strict=True)}))
+        if len(table.problems) >= MAX_PROBLEMS:
+            table.problems.append((row, str(_l("Stopped after %(n)s problems; correct these first.", n=MAX_PROBLEMS))))
             break
     if not table.rows and not table.problems:
         table.problems.append((2, str(_l("The file has a header but no data lines."))))

@@ -11,17 +11,20 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from ..accounts.models import User
-from ..assessments.models import EVIDENCE_KINDS
+from ..assessments.models import EVIDENCE_KINDS, Assessment
 from ..assessments.services import MAX_NOTE, can_assess, record_assessment
 from ..audit import record
 from ..cohorts.models import Cohort, Workshop
 from ..cohorts.services import trainees_of
 from ..cohorts.workshops import present_ids, set_attendance
 from ..curriculum import CurriculumStore
-from ..errors import NotFoundError
+from ..errors import InvalidInput, NotFoundError
+from ..extensions import db
 from ..models_base import utcnow
 from .csvfile import read_table
 
@@ -29,18 +32,33 @@ ASSESSMENT_COLUMNS = ("login", "competency", "evidence_kind", "level", "observed
 ATTENDANCE_COLUMNS = ("login", "present")
 # What people write for "present" / "absent", in the curriculum's languages too.
 PRESENT = {"1", "yes", "y", "x", "✓", "☑", "true", "ja", "j", "ndiyo", "yee", "כן", "હા"}
+EARLIEST = date(2000, 1, 1)  # the same bound the assessment service applies
 ABSENT = {"0", "no", "n", "", "false", "-", "☐", "nein", "hapana", "nedda", "לא", "ના"}
 
 
 @dataclass
 class ImportResult:
-    rows: list[dict] = field(default_factory=list)  # the lines as understood
+    rows: list[dict] = field(default_factory=list)  # the lines as understood, to be imported
     problems: list[tuple[int, str]] = field(default_factory=list)  # (line, message), sorted
     imported: int = 0
+    already: int = 0  # lines recorded by an earlier import (of this or another file)
 
     @property
     def ok(self) -> bool:
         return not self.problems and bool(self.rows)
+
+
+def observation_id(
+    cohort: Cohort, trainee: User, competency: str, kind: str, observed: date, level: int, note: str
+) -> str:
+    """The same observation gets the same id whichever file, line or person brings it in."""
+    content = f"{cohort.id}|{trainee.id}|{competency}|{kind}|{observed.isoformat()}|{level}|{note}"
+    return "paper:" + hashlib.sha256(content.encode()).hexdigest()[:40]
+
+
+def max_upload() -> int:
+    """Largest CSV accepted: the checked file travels back base64-encoded under MAX_CONTENT_LENGTH."""
+    return int(current_app.config.get("PAPER_IMPORT_MAX_BYTES", 1_400_000))
 
 
 def parse_date(value: str) -> date | None:
@@ -59,7 +77,7 @@ def import_assessments(
     now = now or utcnow()
     if not can_assess(actor, cohort):
         raise NotFoundError("only the cohort's trainers import its sign-off sheets")
-    table = read_table(data, ASSESSMENT_COLUMNS, ("note", "name"))
+    table = read_table(data, ASSESSMENT_COLUMNS, ("note", "name"), max_bytes=max_upload())
     result = ImportResult(problems=list(table.problems))
     trainees = {t.login: t for t in trainees_of(cohort)}
     framework = store.framework(cohort.language)
@@ -86,14 +104,14 @@ def import_assessments(
         if level not in ("0", "1", "2", "3"):
             problems.append(_l("Level must be 0, 1, 2 or 3."))
         observed = parse_date(values["observed_on"])
-        if observed is None:
+        if observed is None or observed < EARLIEST:
             problems.append(_l("Write the date like 2026-11-03 or 03.11.2026."))
         elif observed > now.date():
             problems.append(_l("The date cannot be in the future."))
         note = values.get("note", "")
         if len(note) > MAX_NOTE:
             problems.append(_l("The note is too long (at most %(n)s characters).", n=MAX_NOTE))
-        key = (values["login"].lower(), values["competency"].upper(), kind, values["observed_on"])
+        key = (values["login"].lower(), values["competency"].upper(), kind, observed or values["observed_on"])
         if key in seen:
             problems.append(_l("The same as line %(line)s.", line=seen[key]))
         seen.setdefault(key, line)
@@ -108,28 +126,47 @@ def import_assessments(
                     "level": int(level),
                     "observed_on": observed,
                     "note": note,
+                    "id": observation_id(cohort, trainee, competency.id, kind, observed, int(level), note),
                 }
             )
     result.problems.sort()
+    recorded = set(
+        db.session.scalars(
+            select(Assessment.submission_id).where(Assessment.submission_id.in_([r["id"] for r in result.rows]))
+        )
+    )
+    result.already = sum(r["id"] in recorded for r in result.rows)
+    result.rows = [r for r in result.rows if r["id"] not in recorded]
     if apply and result.ok:
-        file_id = hashlib.sha256(data).hexdigest()[:16]
         for row in result.rows:
-            record_assessment(
-                actor,
-                store,
-                cohort=cohort,
-                trainee=row["trainee"],
-                competency_id=row["competency"],
-                evidence_kind=row["evidence_kind"],
-                level=row["level"],
-                observed_on=row["observed_on"],
-                note=row["note"],
-                submission_id=f"csv:{file_id}:{row['line']}",
-                now=now,
-            )
+            try:
+                record_assessment(
+                    actor,
+                    store,
+                    cohort=cohort,
+                    trainee=row["trainee"],
+                    competency_id=row["competency"],
+                    evidence_kind=row["evidence_kind"],
+                    level=row["level"],
+                    observed_on=row["observed_on"],
+                    note=row["note"],
+                    submission_id=row["id"],
+                    now=now,
+                )
+            except InvalidInput as exc:  # what the dry run could not know (a change since): named, nothing saved
+                result.problems.append((row["line"], str(exc.message)))
+                result.imported = 0
+                return result
             result.imported += 1
         record(
-            actor, "assessment.import", "cohort", cohort.id, cohort.site_id, now=now, rows=result.imported, file=file_id
+            actor,
+            "assessment.import",
+            "cohort",
+            cohort.id,
+            cohort.site_id,
+            now=now,
+            rows=result.imported,
+            file=hashlib.sha256(data).hexdigest()[:16],
         )
     return result
 
@@ -137,7 +174,7 @@ def import_assessments(
 def import_attendance(
     actor: User, cohort: Cohort, workshop: Workshop, data: bytes, *, apply: bool, now: datetime | None = None
 ) -> ImportResult:
-    table = read_table(data, ATTENDANCE_COLUMNS, ("name",))
+    table = read_table(data, ATTENDANCE_COLUMNS, ("name",), max_bytes=max_upload())
     result = ImportResult(problems=list(table.problems))
     trainees = {t.login: t for t in trainees_of(cohort)}
     seen: dict[str, int] = {}
@@ -158,9 +195,9 @@ def import_attendance(
             result.rows.append({"line": line, "trainee": trainee, "present": mark in PRESENT})
     result.problems.sort()
     if apply and result.ok:
-        present = present_ids(workshop) - {
-            r["trainee"].id for r in result.rows
-        }  # people not in the file keep their mark
+        enrolled = {t.id for t in trainees.values()}
+        # People not in the file keep their mark; former trainees' marks are not touched at all.
+        present = (present_ids(workshop) & enrolled) - {r["trainee"].id for r in result.rows}
         present |= {r["trainee"].id for r in result.rows if r["present"]}
         set_attendance(actor, cohort, workshop, present, now=now)
         result.imported = len(result.rows)

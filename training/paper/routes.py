@@ -48,7 +48,10 @@ def _uploaded() -> bytes | None:
     """The CSV: a new upload, or the checked file sent back with the confirm button."""
     upload = request.files.get("file")
     if upload is not None and upload.filename:
-        return upload.read()
+        try:
+            return upload.read()
+        finally:
+            upload.close()  # large uploads are spooled to a temporary file
     payload = request.form.get("payload", "")
     if payload:
         try:
@@ -126,9 +129,12 @@ def assessments_import(cohort_id: int):
         else:
             apply = request.form.get("action") == "import"
             result = import_assessments(current_user, store(), cohort, data, apply=apply)
-            if apply and result.ok:
+            if apply and not result.problems and (result.imported or result.already):
                 db.session.commit()
-                flash(_("%(n)s assessments imported.", n=result.imported), "info")
+                if result.imported:
+                    flash(_("%(n)s assessments imported.", n=result.imported), "info")
+                else:
+                    flash(_("Every line of this file was imported already; nothing was added."), "info")
                 return redirect(url_for("assessments.grid", cohort_id=cohort.id))
             db.session.rollback()
     return render_template(
