@@ -220,3 +220,22 @@ def csrf_token(client, path: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match, f"no csrf token on {path}"
     return match.group(1)
+
+
+def make_certificate(people: People, **fields):
+    """A certificate row for the people fixture's trainee (no PDF, no achievement check)."""
+    from training.assessments.models import Certificate
+
+    values = {
+        "code": "AAAA-BBBB-CCCC",
+        "trainee_id": people.trainee.id,
+        "site_id": "elbtal",
+        "language": "de",
+        "trainee_name": "T",
+        "issued_by_id": people.coordinator.id,
+        "trainer_id": people.trainer.id,
+        "competencies": [],
+        "basis": [],
+        **fields,
+    }
+    db.session.add(Certificate(**values))

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
 from training.curriculum import revision_of
@@ -161,3 +162,27 @@ def missing_glyphs(pdf: PdfReader) -> list[tuple[str, str]]:
                     char = bytes.fromhex(match.group(1)).decode("utf-16-be") if match else "?"
                     found.append((str(font["/BaseFont"]), char))
     return found
+
+
+@pytest.fixture
+def root(tmp_path):
+    """A private copy of the fixture curriculum, free to change."""
+    return copy_curriculum(tmp_path)
+
+
+@pytest.fixture
+def app(database_url, tmp_path, root):
+    from training.extensions import db
+
+    from .conftest import make_app
+
+    app = make_app(database_url, tmp_path, root)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def store(app):
+    return app.extensions["curriculum"]

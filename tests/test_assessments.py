@@ -25,7 +25,7 @@ from training.curriculum import Competency
 from training.errors import InvalidInput, NotFoundError
 from training.extensions import db
 
-from .conftest import REAL_CURRICULUM, login, make_app, make_user
+from .conftest import REAL_CURRICULUM, login, make_app, make_certificate, make_user
 
 T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 
@@ -504,19 +504,7 @@ def test_refresher_listed_when_a_safety_critical_section_changes(tmp_path, datab
 def test_certificate_flagged_for_review_when_an_assessment_behind_it_is_revoked(app, people):
     aid = record(app, people)
     with app.app_context():
-        db.session.add(
-            Certificate(
-                code="AAAA-BBBB-CCCC",
-                trainee_id=people.trainee.id,
-                site_id="elbtal",
-                language="de",
-                trainee_name="T",
-                issued_by_id=people.coordinator.id,
-                trainer_id=people.trainer.id,
-                competencies=["B2"],
-                basis=[aid],
-            )
-        )
+        make_certificate(people, competencies=["B2"], basis=[aid])
         db.session.commit()
         services.revoke_assessment(
             db.session.get(User, people.trainer.id), db.session.get(Assessment, aid), "Observed the wrong role-play"

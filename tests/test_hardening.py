@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 from training.accounts.models import Role, User
 from training.cohorts.models import Enrolment
 from training.extensions import db
 from training.learning.models import Reflection
 
-from .conftest import login, make_app
+from .conftest import login, make_app, make_certificate
 
 
 def test_trainer_cannot_pull_a_trainee_from_another_cohort(app, people, client):
@@ -125,24 +126,9 @@ def test_language_redirect_keeps_query_without_errors(app, client, people):
 
 
 def test_revoked_certificate_is_not_served_to_its_holder(app, people, client):
-    from training.assessments.models import Certificate
 
     with app.app_context():
-        db.session.add(
-            Certificate(
-                code="AAAA-BBBB-CCCC",
-                trainee_id=people.trainee.id,
-                site_id="elbtal",
-                language="de",
-                trainee_name="T",
-                issued_by_id=people.coordinator.id,
-                trainer_id=people.trainer.id,
-                competencies=[],
-                basis=[],
-                revoked_at=__import__("datetime").datetime.now(__import__("datetime").UTC),
-                revoke_reason="mistake",
-            )
-        )
+        make_certificate(people, revoked_at=datetime.now(UTC), revoke_reason="mistake")
         db.session.commit()
     login(client, people.trainee)
     assert client.get("/certificates/1.pdf").status_code == 404

@@ -8,34 +8,13 @@ import time
 
 import pytest
 
-from training.extensions import db
 from training.manuals import document
 from training.manuals.build import ManualBuilder, builder_for
 from training.manuals.cache import ManualCache, manual_key
 from training.manuals.labels import print_labels
 from training.manuals.options import ManualOptions, resolve
 
-from .conftest import make_app
-from .manuals_support import FakeRenderer, copy_curriculum, write_later
-
-
-@pytest.fixture
-def root(tmp_path):
-    return copy_curriculum(tmp_path)
-
-
-@pytest.fixture
-def app(database_url, tmp_path, root):
-    app = make_app(database_url, tmp_path, root)
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
-
-
-@pytest.fixture
-def store(app):
-    return app.extensions["curriculum"]
+from .manuals_support import FakeRenderer, app, root, store, write_later  # noqa: F401 - shared fixtures
 
 
 def key(store, **choices) -> str:

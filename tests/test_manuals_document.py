@@ -8,36 +8,16 @@ from datetime import date
 import pytest
 from babel.messages.pofile import read_po
 
-from training.curriculum import CurriculumStore, name_in
-from training.extensions import db
+from training.curriculum import name_in
 from training.manuals import document, fragments
 from training.manuals.document import build_html, css_content, css_string
 from training.manuals.labels import counter_style, print_labels
 from training.manuals.options import ManualOptions, OptionsError, resolve
 
-from .conftest import ROOT, make_app
-from .manuals_support import add_gujarati, copy_curriculum
+from .conftest import ROOT
+from .manuals_support import add_gujarati, app, root, store  # noqa: F401 - shared fixtures
 
 TODAY = date(2026, 3, 14)
-
-
-@pytest.fixture
-def root(tmp_path):
-    return copy_curriculum(tmp_path)
-
-
-@pytest.fixture
-def app(database_url, tmp_path, root):
-    app = make_app(database_url, tmp_path, root)
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
-
-
-@pytest.fixture
-def store(app) -> CurriculumStore:
-    return app.extensions["curriculum"]
 
 
 def html_for(store, **choices) -> str:
