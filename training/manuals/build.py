@@ -9,12 +9,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, current_app
 
+from .. import dates
 from ..curriculum import CurriculumStore, Site
 from . import document
 from .cache import ManualCache, manual_key
@@ -47,11 +47,7 @@ class BuiltManual:
 
 def site_today(site: Site | None) -> date:
     """Today where the site is (the date printed on the cover)."""
-    try:
-        zone = ZoneInfo(site.timezone) if site else UTC
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = UTC
-    return datetime.now(zone).date()
+    return dates.site_today(site.timezone if site else None)
 
 
 class ManualBuilder:
