@@ -21,6 +21,7 @@ from typing import Any, Generic, TypeVar
 
 from .competencies import Framework, build_framework
 from .document import ModuleDoc, ModuleMeta, Section, parse_module, revision_of
+from .paths import resolve_inside
 from .problems import ContentError
 from .render import (
     DEFAULT_LABELS,
@@ -41,7 +42,8 @@ T = TypeVar("T")
 class _FileCache(Generic[T]):
     """Parsed files keyed by path, re-parsed only when (mtime, size, inode) change."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root  # files must resolve inside it (checked when a file is read, not on every hit)
         self._entries: dict[Path, tuple[tuple[int, int, int], T]] = {}
         self._lock = threading.Lock()
 
@@ -56,6 +58,9 @@ class _FileCache(Generic[T]):
         entry = self._entries.get(path)
         if entry is not None and entry[0] == key:
             return entry[1]
+        if self.root is not None and resolve_inside(self.root, path) is None:
+            log.warning("curriculum: %s leads outside the curriculum folder; not read", path)
+            return None
         try:
             value = parse(path.read_bytes())
         except (ContentError, OSError) as exc:
@@ -201,8 +206,8 @@ class CurriculumStore:
 
     def __init__(self, root: Path | str, render_cache_size: int = 512):
         self.root = Path(root).resolve()
-        self._docs: _FileCache[ModuleDoc] = _FileCache()
-        self._yaml: _FileCache[tuple[Any, str]] = _FileCache()
+        self._docs: _FileCache[ModuleDoc] = _FileCache(self.root)
+        self._yaml: _FileCache[tuple[Any, str]] = _FileCache(self.root)
         self._rendered: OrderedDict[tuple, Any] = OrderedDict()
         self._render_cache_size = render_cache_size
         self._render_lock = threading.Lock()
