@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..accounts.models import Role, User
 from ..audit import record
 from ..cohorts.models import Cohort, Enrolment
+from ..dates import local_date
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
 from ..models_base import utcnow
@@ -106,11 +107,26 @@ def confirm_certificate(actor: User, certificate: Certificate, note: str, now: d
     record(actor, "certificate.confirm", "certificate", certificate.id, certificate.site_id, now=now, note=note)
 
 
-def by_code(code: str) -> Certificate | None:
-    code = (code or "").strip().upper()
-    if len(code) > 32:
+def normalise_code(typed: str) -> str | None:
+    """A code as stored (XXXX-XXXX-XXXX) from however it was typed: any case, spaces, dashes or none."""
+    # Letters and digits only: spaces, hyphens, en dashes and underscores are how people group it.
+    # The alphabet has no O/0 or I/1/L, so confusables need no mapping: they cannot be in a code.
+    raw = "".join(ch for ch in (typed or "")[:64].upper() if ch.isascii() and ch.isalnum())
+    if len(raw) != 12:
         return None
-    return db.session.scalar(select(Certificate).where(Certificate.code == code))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def by_code(code: str) -> Certificate | None:
+    normal = normalise_code(code)
+    if normal is None:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.code == normal))
+
+
+def issue_date(certificate: Certificate, timezone: str | None) -> date:
+    """The date a certificate bears, on the PDF and the public page alike: where its site is."""
+    return local_date(certificate.issued_at, timezone)
 
 
 def certificate_for(actor: User, certificate_id: int) -> Certificate:

@@ -367,7 +367,12 @@ def certificate_download(certificate_id: int):
     site = store().site(certificate.site_id)
     fw = store().framework(certificate.language)
     comps = [(c, fw.get(c).title if fw.get(c) else c) for c in certificate.competencies]
-    pdf = certificate_pdf(certificate, site.name if site else certificate.site_id, comps)
+    pdf = certificate_pdf(
+        certificate,
+        site.name if site else certificate.site_id,
+        comps,
+        certificates.issue_date(certificate, site.timezone if site else None),
+    )
     return Response(
         pdf,
         mimetype="application/pdf",
@@ -557,6 +562,13 @@ def my_competencies():
     )
 
 
+@bp.app_template_global("certificate_date")
+def certificate_date(certificate: Certificate):
+    """The date a certificate bears, wherever it is shown: its site's calendar day."""
+    site = store().site(certificate.site_id)
+    return certificates.issue_date(certificate, site.timezone if site else None)
+
+
 @bp.get("/verify")
 @bp.get("/verify/<code>")
 @limiter.limit("60 per minute")
@@ -565,6 +577,9 @@ def verify(code: str | None = None):
     code = code or request.args.get("code")
     certificate = certificates.by_code(code) if code else None
     site = store().site(certificate.site_id) if certificate else None
-    return render_template("assessments/verify.html", code=code, certificate=certificate, site=site), (
+    issued_on = certificates.issue_date(certificate, site.timezone if site else None) if certificate else None
+    return render_template(
+        "assessments/verify.html", code=code, certificate=certificate, site=site, issued_on=issued_on
+    ), (
         404 if code and certificate is None else 200
     )
