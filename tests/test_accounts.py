@@ -70,6 +70,7 @@ def test_secure_cookies_in_production(monkeypatch, tmp_path):
 
     monkeypatch.setenv("PEERPATH_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("BASE_URL", "https://training.example.org")
     settings = from_environment(tmp_path)
     assert settings["SESSION_COOKIE_SECURE"] and settings["REMEMBER_COOKIE_SECURE"]
 

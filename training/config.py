@@ -8,18 +8,20 @@
 | CURRICULUM_DIR | <project>/curriculum |
 | REDIS_URL | unset: in-process worker and in-memory rate limits |
 | MANUAL_CACHE_DIR | <instance>/manuals (built PDF manuals; shared storage when several hosts build) |
-| BASE_URL | http://127.0.0.1:5000 (for links printed by the CLI and on certificates) |
+| BASE_URL | http://127.0.0.1:5000; required in production (links printed by the CLI and on certificates) |
 | PROXY_COUNT | 0; behind a reverse proxy, how many proxies to trust for the client address and host |
 | SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, MAIL_FROM | unset: no mail, links shown on screen |
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIN_SECRET_LENGTH = 32
@@ -56,6 +58,33 @@ def _database_url(instance: Path) -> str:
     return url
 
 
+def _local_host(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host == "localhost" or host.endswith(".localhost")
+    return address.is_loopback or address.is_unspecified
+
+
+def _base_url(production: bool) -> str:
+    """The public address printed on certificates (text and QR code) and in CLI links."""
+    url = (os.environ.get("BASE_URL") or "").strip().rstrip("/")
+    if not production:
+        return url or "http://127.0.0.1:5000"
+    # In production a wrong address is printed on paper that outlives any fix: refuse to start.
+    if not url:
+        raise ConfigError(
+            "BASE_URL must be set in production (PEERPATH_ENV=production): the public address, "
+            "e.g. https://training.example.org, printed on certificates and their QR codes"
+        )
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"BASE_URL must be an http(s) address such as https://training.example.org, not {url!r}")
+    if _local_host(parts.hostname):
+        raise ConfigError(f"BASE_URL is {url!r}: in production it must be the address people outside can open")
+    return url
+
+
 def from_environment(instance: Path) -> dict[str, Any]:
     """Settings for a real run; tests pass their own mapping on top."""
     production = os.environ.get("PEERPATH_ENV", "development") == "production"
@@ -71,7 +100,7 @@ def from_environment(instance: Path) -> dict[str, Any]:
         "SMTP_USER": os.environ.get("SMTP_USER") or None,
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
         "MAIL_FROM": os.environ.get("MAIL_FROM") or "peerpath@localhost",
-        "BASE_URL": os.environ.get("BASE_URL") or "http://127.0.0.1:5000",
+        "BASE_URL": _base_url(production),
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT") or 0),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
