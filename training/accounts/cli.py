@@ -66,7 +66,7 @@ def reset_password_command(login: str, password: str | None) -> None:
     if password:
         from .passwords import hash_password, password_problem
 
-        problem = password_problem(password, name=user.name, login=user.login)
+        problem = password_problem(password, name=user.name, login=user.login, role=user.role)
         if problem:
             raise click.ClickException(f"--password: {problem}")
         user.password_hash = hash_password(password)

@@ -107,7 +107,7 @@ def create_user(
             "login" if not email or login != email else "email", _l("An account with this sign-in name exists already.")
         )
     if password is not None:
-        problem = password_problem(password, name=name, login=login)
+        problem = password_problem(password, name=name, login=login, role=role)
         if problem:
             raise InvalidInput("password", problem)
     user = User(
@@ -179,7 +179,7 @@ def set_password_with_token(raw: str, password: str, now: datetime | None = None
     if found is None:
         raise InvalidInput("token", _l("This link has expired or was used already. Ask your trainer for a new one."))
     token, user = found
-    problem = password_problem(password, name=user.name, login=user.login)
+    problem = password_problem(password, name=user.name, login=user.login, role=user.role)
     if problem:
         raise InvalidInput("password", problem)
     user.password_hash = hash_password(password)
@@ -202,7 +202,7 @@ def authenticate(login: str, password: str, now: datetime | None = None) -> User
 def change_password(user: User, current: str, new: str, now: datetime | None = None) -> None:
     if not verify_password(user.password_hash, current):
         raise InvalidInput("current", _l("The current password is not right."))
-    problem = password_problem(new, name=user.name, login=user.login)
+    problem = password_problem(new, name=user.name, login=user.login, role=user.role)
     if problem:
         raise InvalidInput("password", problem)
     user.password_hash = hash_password(new)
