@@ -58,6 +58,13 @@ PER_USER_ACTIVE = 2  # builds one person may have queued or running at once
 ALL_ACTIVE = 20  # and everyone together: the queue must stay short enough to be useful
 
 
+class BuildServiceUnavailable(Exception):
+    """The build queue (Redis) does not answer: nothing was queued, no row was left waiting."""
+
+
+UNAVAILABLE_ERROR = "The build service (Redis) did not answer; nothing was queued."
+
+
 class BuildLimitReached(Exception):
     """Too many builds waiting: asking for more would only delay everyone's."""
 
@@ -98,6 +105,7 @@ def request_build(options: ManualOptions, user, now: datetime | None = None) -> 
         return build
     if build is None:
         _check_limits(user, now)
+        _check_service()
         build = _new_row(prepared.key, options, user, now)
         db.session.add(build)
         try:
@@ -105,7 +113,7 @@ def request_build(options: ManualOptions, user, now: datetime | None = None) -> 
         except IntegrityError:  # a concurrent request queued the same manual: share its build
             db.session.rollback()
             return db.session.scalar(select(ManualBuild).where(ManualBuild.cache_key == prepared.key))
-        queue_for(current_app).submit(build.id)
+        _submit_or_fail(build)
         return build
     if build.status == BuildStatus.FAILED:
         return build  # the page shows why, with a retry button
@@ -113,6 +121,7 @@ def request_build(options: ManualOptions, user, now: datetime | None = None) -> 
         return build
     # Done but its file was pruned, or a build whose worker died: queue it again.
     _check_limits(user, now)
+    _check_service()
     requeue(build, user, now)
     return build
 
@@ -168,14 +177,38 @@ def requeue(build: ManualBuild, user, now: datetime | None = None) -> bool:
     db.session.refresh(build)
     if result.rowcount != 1:
         return False
-    queue_for(current_app).submit(build.id)
+    _submit_or_fail(build)
     return True
+
+
+def _check_service() -> None:
+    """Refuse before writing anything when the queue is known to be down (the usual case of an outage)."""
+    check = getattr(queue_for(current_app), "check", None)
+    if check is not None:
+        check()
+
+
+def _submit_or_fail(build: ManualBuild) -> None:
+    """Hand a queued row to the queue; if the queue fails now, the row says so instead of waiting forever."""
+    try:
+        queue_for(current_app).submit(build.id)
+    except BuildServiceUnavailable:
+        db.session.rollback()
+        db.session.execute(
+            update(ManualBuild)
+            .where(ManualBuild.id == build.id, ManualBuild.status == BuildStatus.QUEUED)
+            .values(status=BuildStatus.FAILED, error=UNAVAILABLE_ERROR, updated_at=utcnow(), finished_at=utcnow())
+        )
+        db.session.commit()
+        db.session.refresh(build)
+        raise
 
 
 def retry_build(build: ManualBuild, user, now: datetime | None = None) -> ManualBuild:
     """Try a failed (or interrupted) build again."""
     now = now or utcnow()
     if build.status == BuildStatus.FAILED or is_stale(build, now, stale_seconds()):
+        _check_service()
         requeue(build, user, now)
     return build
 
@@ -310,16 +343,32 @@ class RQQueue:
         self.queue = Queue(name, connection=Redis.from_url(redis_url))
         self.job_timeout = job_timeout
 
+    def check(self) -> None:
+        """BuildServiceUnavailable unless Redis answers."""
+        from redis.exceptions import RedisError
+
+        try:
+            self.queue.connection.ping()
+        except RedisError as exc:
+            log.warning("manual builds: Redis does not answer: %s", exc)
+            raise BuildServiceUnavailable(str(exc)) from exc
+
     def submit(self, build_id: int) -> None:
+        from redis.exceptions import RedisError
+
         attempt = db.session.scalar(select(ManualBuild.attempts).where(ManualBuild.id == build_id)) or 0
-        self.queue.enqueue(
-            rq_run_build,
-            build_id,
-            job_id=f"manual-build-{build_id}-{attempt}",
-            job_timeout=self.job_timeout,
-            result_ttl=3600,
-            failure_ttl=86400,
-        )
+        try:
+            self.queue.enqueue(
+                rq_run_build,
+                build_id,
+                job_id=f"manual-build-{build_id}-{attempt}",
+                job_timeout=self.job_timeout,
+                result_ttl=3600,
+                failure_ttl=86400,
+            )
+        except RedisError as exc:
+            log.warning("manual builds: could not queue build %s: %s", build_id, exc)
+            raise BuildServiceUnavailable(str(exc)) from exc
 
 
 def rq_run_build(build_id: int) -> None:

@@ -50,6 +50,10 @@ def _chosen_site() -> str | None:
     return None if None in sites else sites[0]
 
 
+def unavailable_message() -> str:
+    return _("The build service is unavailable right now. Nothing was lost: please try again later.")
+
+
 def _build_or_404(build_id: int) -> ManualBuild:
     build = db.session.get(ManualBuild, build_id)
     if build is None or build.site_id not in allowed_sites():
@@ -75,6 +79,7 @@ def index():
     site = store().site(site_id)
     languages = site.languages if site else store().meta().languages
     form = ManualForm()
+    status = 200
     form.lang.choices = [SelectChoice(code, native_name(code)) for code in languages]
     if request.method == "GET":
         form.lang.data = request.args.get("lang") if request.args.get("lang") in languages else languages[0]
@@ -95,6 +100,9 @@ def index():
         else:
             try:
                 build = jobs.request_build(options, current_user)
+            except jobs.BuildServiceUnavailable:
+                form.form_errors.append(unavailable_message())
+                status = 503
             except jobs.BuildLimitReached as exc:
                 form.form_errors.append(
                     _("You have manuals being built already. Wait until one is ready, then ask for the next.")
@@ -112,23 +120,30 @@ def index():
         builds=_visible_builds(),
         sites=all_sites,
         kinds=TEXT,
-    )
+    ), status
 
 
 @bp.get("/builds/<int:build_id>/")
 @roles_required(*STAFF)
 def status(build_id: int):
-    build = _build_or_404(build_id)
+    return _status_page(_build_or_404(build_id))
+
+
+def _status_page(build: ManualBuild, flash_error: str | None = None, code: int = 200):
     stale = jobs.is_stale(build, utcnow(), jobs.stale_seconds())
     response = current_app.make_response(
-        render_template(
-            "manuals/build.html",
-            build=build,
-            stale=stale,
-            sites=store().sites(),
-            kinds=TEXT,
-            refresh=REFRESH_SECONDS,
-            modules={v.slug: v.title for v in store().modules(build.lang, build.site_id)},
+        (
+            render_template(
+                "manuals/build.html",
+                build=build,
+                stale=stale,
+                sites=store().sites(),
+                kinds=TEXT,
+                refresh=REFRESH_SECONDS,
+                modules={v.slug: v.title for v in store().modules(build.lang, build.site_id)},
+                flash_error=flash_error,
+            ),
+            code,
         )
     )
     if build.active and not stale:
@@ -156,7 +171,10 @@ def download(build_id: int):
         )
     except NotFound:
         pass  # pruned, or replaced by a newer version of the same manual: build it (again)
-    fresh = jobs.request_build(build.options, current_user)
+    try:
+        fresh = jobs.request_build(build.options, current_user)
+    except (jobs.BuildServiceUnavailable, jobs.BuildLimitReached):
+        return _status_page(build, flash_error=unavailable_message(), code=503)
     return redirect(url_for("manuals.status", build_id=fresh.id))
 
 
@@ -164,5 +182,8 @@ def download(build_id: int):
 @roles_required(*STAFF)
 def retry(build_id: int):
     build = _build_or_404(build_id)
-    jobs.retry_build(build, current_user)
+    try:
+        jobs.retry_build(build, current_user)
+    except jobs.BuildServiceUnavailable:
+        return _status_page(build, flash_error=unavailable_message(), code=503)
     return redirect(url_for("manuals.status", build_id=build.id))
