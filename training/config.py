@@ -10,6 +10,8 @@
 | MANUAL_CACHE_DIR | <instance>/manuals (built PDF manuals; shared storage when several hosts build) |
 | BASE_URL | http://127.0.0.1:5000; required in production (links printed by the CLI and on certificates) |
 | PROXY_COUNT | 0; behind a reverse proxy, how many proxies to trust for the client address and host |
+| MANUAL_HEARTBEAT_SECONDS | 5: a building process writes a sign of life this often |
+| MANUAL_STALE_SECONDS | 30: a build silent this long is dead (its process was killed) and can be retried |
 | SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, MAIL_FROM | unset: no mail, links shown on screen |
 """
 
@@ -102,6 +104,8 @@ def from_environment(instance: Path) -> dict[str, Any]:
         "MAIL_FROM": os.environ.get("MAIL_FROM") or "peerpath@localhost",
         "BASE_URL": _base_url(production),
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT") or 0),
+        "MANUAL_HEARTBEAT_SECONDS": float(os.environ.get("MANUAL_HEARTBEAT_SECONDS") or 5),
+        "MANUAL_STALE_SECONDS": float(os.environ.get("MANUAL_STALE_SECONDS") or 30),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
     }

@@ -25,6 +25,25 @@ from .models import BuildStatus, ManualBuild
 from .options import OptionsError, resolve
 
 bp = Blueprint("manuals", __name__, url_prefix="/manuals")
+
+
+@bp.record_once
+def _reap_on_start(state) -> None:
+    """At start, builds left by a previous process (its threads died with it) are marked failed."""
+    app = state.app
+    pending = {"first": True}
+
+    @app.before_request
+    def reap_once() -> None:
+        if not pending.pop("first", False):
+            return
+        try:
+            jobs.reap_dead_builds()
+        except Exception:  # no table yet (before `flask db upgrade`), or the database is down
+            db.session.rollback()
+            current_app.logger.warning("manual builds: start-up check skipped", exc_info=True)
+
+
 STAFF = ("admin", "coordinator", "trainer")
 REFRESH_SECONDS = 2
 
@@ -130,7 +149,10 @@ def status(build_id: int):
 
 
 def _status_page(build: ManualBuild, flash_error: str | None = None, code: int = 200):
-    stale = jobs.is_stale(build, utcnow(), jobs.stale_seconds())
+    dead = jobs.is_dead(build, utcnow())
+    if dead:
+        jobs.mark_dead(build)  # the page stops waiting and offers a retry
+    stale = (build.active and dead) or (build.status == BuildStatus.FAILED and build.error == jobs.INTERRUPTED_ERROR)
     response = current_app.make_response(
         (
             render_template(
