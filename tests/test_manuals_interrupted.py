@@ -223,3 +223,111 @@ def test_rq_worker_killed_mid_build_is_noticed_and_retried(rq_setup, kill):
     if kill == "worker and work-horse":
         workers.append(_worker(env, "--burst"))
     _wait_for(lambda: _status(app, build_id).status == BuildStatus.DONE, 300, "the retried build to finish")
+
+
+# -- a real server in thread mode, killed ------------------------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Browser:
+    """Cookies and CSRF tokens over real HTTP, like a phone would."""
+
+    def __init__(self, base: str):
+        import http.cookiejar
+        import urllib.request
+
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def get(self, path: str):
+        import urllib.error
+
+        try:
+            response = self.opener.open(self.base + path, timeout=30)
+        except urllib.error.HTTPError as exc:
+            response = exc
+        return response.geturl(), dict(response.headers), response.read().decode()
+
+    def post(self, path: str, form_page: str, data: dict[str, str]):
+        import re
+        import urllib.parse
+
+        _, _, html = self.get(form_page)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+        body = urllib.parse.urlencode({**data, "csrf_token": token}).encode()
+        response = self.opener.open(self.base + path, data=body, timeout=60)
+        return response.geturl(), response.read().decode()
+
+
+def _server(env: dict[str, str], port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "4", "-b", f"127.0.0.1:{port}", "app:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its render child processes die with it below
+    )
+    browser = _Browser(f"http://127.0.0.1:{port}")
+
+    def up():
+        try:
+            return browser.get("/healthz")[2]
+        except OSError:
+            return None
+
+    _wait_for(up, 60, "the server to start")
+    return server
+
+
+@pytest.mark.slow
+def test_server_killed_mid_build_in_thread_mode(database_url, tmp_path):
+    from .conftest import PASSWORD
+
+    app = make_app(database_url, tmp_path, REAL_CURRICULUM)
+    with app.app_context():
+        make_user("admin.test", Role.ADMIN, None)
+        db.session.commit()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "PEERPATH_", "REDIS"))},
+        "DATABASE_URL": database_url,
+        "CURRICULUM_DIR": str(REAL_CURRICULUM),
+        "MANUAL_CACHE_DIR": app.config["MANUAL_CACHE_DIR"],
+        "SECRET_KEY": "server-secret-" + "x" * 32,
+        "MANUAL_STALE_SECONDS": str(STALE),
+        "MANUAL_HEARTBEAT_SECONDS": str(HEARTBEAT),
+    }
+    port = _free_port()
+    servers = [_server(env, port)]
+    try:
+        browser = _Browser(f"http://127.0.0.1:{port}")
+        browser.post("/login", "/login", {"login": "admin.test", "password": PASSWORD})
+        url, _ = browser.post("/manuals/", "/manuals/", {"site": "", "kind": "manual", "lang": "en", "paper": "a4"})
+        build_id = int(url.rstrip("/").split("/")[-1])
+        _wait_for(lambda: _status(app, build_id).status == BuildStatus.RUNNING, 60, "the build to start")
+        os.killpg(servers[0].pid, signal.SIGKILL)  # the whole server, mid-build
+        servers[0].wait(timeout=10)
+        killed_at = time.monotonic()
+        servers.append(_server(env, port))
+
+        def noticed():
+            _, headers, html = browser.get(f"/manuals/builds/{build_id}/")
+            return "Refresh" not in headers and "Try again" in html
+
+        _wait_for(noticed, STALE * 4 + 10, "the restarted server to notice the dead build")
+        print(f"thread mode: noticed {time.monotonic() - killed_at:.1f} s after the kill (limit {STALE} s)")
+        assert _status(app, build_id).status == BuildStatus.FAILED
+        browser.post(f"/manuals/builds/{build_id}/retry", f"/manuals/builds/{build_id}/", {})
+        _wait_for(lambda: _status(app, build_id).status == BuildStatus.DONE, 300, "the retried build to finish")
+    finally:
+        for server in servers:
+            if server.poll() is None:
+                os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
