@@ -44,8 +44,8 @@ def test_downgrade_to_base_refuses_and_names_the_rows(migrated):
     with migrated.app_context(), pytest.raises(click.ClickException) as refused:
         downgrade(revision="base")
     message = refused.value.message
-    assert "refusing to downgrade: it would delete 3 rows" in message
-    assert "users: 2" in message and "manual_builds: 1" in message
+    assert "refusing to downgrade: it would delete 2 rows (users: 2)" in message
+    assert "manual_builds" not in message  # build records are a cache: declared disposable
     assert "PEERPATH_ALLOW_DATA_LOSS=1" in message
     assert {"users", "manual_builds", "assessments"} <= _tables(migrated)
     with migrated.app_context():
@@ -54,10 +54,28 @@ def test_downgrade_to_base_refuses_and_names_the_rows(migrated):
 
 def test_one_step_down_counts_only_what_that_step_drops(migrated):
     runner = migrated.test_cli_runner()
+    # Down past the manual builds (disposable): allowed. Then past the assessments with a record.
     result = runner.invoke(args=["db", "downgrade"])  # one step: -1
+    assert result.exit_code == 0, result.output
+    assert "manual_builds" not in _tables(migrated)
+    with migrated.app_context():
+        db.session.execute(
+            db.text(
+                "INSERT INTO cohorts (site_id, name, language, join_code, archived, created_at) "
+                "VALUES ('elbtal', 'A', 'de', 'ABCD2345', false, CURRENT_TIMESTAMP)"
+            )
+        )
+        db.session.execute(
+            db.text(
+                "INSERT INTO workshops (cohort_id, title, held_on, place, modules, created_at) "
+                "SELECT id, 'W', CURRENT_DATE, '', '[]', CURRENT_TIMESTAMP FROM cohorts"
+            )
+        )
+        db.session.commit()
+    result = runner.invoke(args=["db", "downgrade"])
     assert result.exit_code == 1
-    assert "would delete 1 rows (manual_builds: 1)" in result.output
-    assert "manual_builds" in _tables(migrated)
+    assert "would delete 1 rows (workshops: 1)" in result.output
+    assert "workshops" in _tables(migrated)
 
 
 def test_forced_downgrade_runs(migrated):

@@ -6,7 +6,10 @@ step it reads the migration's ``downgrade()`` for ``drop_table`` and
 go. Any at all, and the command stops with the counts, unless
 ``PEERPATH_ALLOW_DATA_LOSS=1`` is set or ``-x force=1`` is given
 (``flask db downgrade -x force=1 <revision>``). An empty database downgrades
-freely. Imports nothing from the app: migrations must run on any version.
+freely. A migration lists tables or ``table.column`` names that hold only
+derived or transient data (caches, counters) in ``disposable_on_downgrade``;
+those are not counted. Imports nothing from the app: migrations must run on
+any version.
 """
 
 from __future__ import annotations
@@ -49,6 +52,10 @@ def rows_lost(conn: Connection, modules: Iterable) -> dict[str, int]:
     lost: dict[str, int] = {}
     for module in modules:
         tables, columns = drops(inspect.getsource(module.downgrade))
+        # A migration may name what it drops that is only derived or transient (caches, counters).
+        disposable = set(getattr(module, "disposable_on_downgrade", ()))
+        tables = [t for t in tables if t not in disposable]
+        columns = [(t, c) for t, c in columns if t not in disposable and f"{t}.{c}" not in disposable]
         for table in tables:
             if table in present:
                 lost[table] = conn.execute(select(func.count()).select_from(sql_table(table))).scalar_one()
