@@ -18,12 +18,15 @@ CODE = "DTYE-Q8UQ-MPHM"
 def certificate(app, people):
     with app.app_context():
         # 23:30 UTC on 3 November is already 4 November in Elbtal (Europe/Berlin).
-        make_certificate(people, code=CODE, trainee_name="Lena Test", issued_at=datetime(2026, 11, 3, 23, 30, tzinfo=UTC))
+        make_certificate(
+            people, code=CODE, trainee_name="Lena Test", issued_at=datetime(2026, 11, 3, 23, 30, tzinfo=UTC)
+        )
         db.session.commit()
 
 
 @pytest.mark.parametrize(
-    "typed", ["DTYE-Q8UQ-MPHM", "dtye q8uq mphm", "DTYEQ8UQMPHM", "dtye-q8uq-mphm", " dtye–q8uq—mphm ", "DTYE_Q8UQ_MPHM"]
+    "typed",
+    ["DTYE-Q8UQ-MPHM", "dtye q8uq mphm", "DTYEQ8UQMPHM", "dtye-q8uq-mphm", " dtye–q8uq—mphm ", "DTYE_Q8UQ_MPHM"],
 )
 def test_code_is_found_however_it_is_typed(app, certificate, typed):
     public = app.test_client()

@@ -580,6 +580,4 @@ def verify(code: str | None = None):
     issued_on = certificates.issue_date(certificate, site.timezone if site else None) if certificate else None
     return render_template(
         "assessments/verify.html", code=code, certificate=certificate, site=site, issued_on=issued_on
-    ), (
-        404 if code and certificate is None else 200
-    )
+    ), (404 if code and certificate is None else 200)
