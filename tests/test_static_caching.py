@@ -46,3 +46,13 @@ def test_every_static_link_in_a_page_is_fingerprinted(app, people, client):
     html = client.get("/en/journal").get_data(as_text=True)
     links = re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
     assert links and all("v=" in link for link in links), links
+
+
+def test_curriculum_images_stay_cacheable_when_signed_in(fixture_app, people):
+    client = fixture_app.test_client()
+    with client.get("/en/modules/basics/images/tree.png") as anonymous:
+        assert anonymous.status_code == 200
+    login(client, "trainee")
+    with client.get("/en/modules/basics/images/tree.png") as image:
+        assert image.status_code == 200
+        assert image.headers["Cache-Control"] == "public, max-age=3600"

@@ -16,6 +16,7 @@ from pathlib import Path
 from flask import Flask, Response, request
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+SHARED_CONTENT = frozenset({"learning.module_image"})  # not personal: cacheable for signed-in readers too
 HASH_LENGTH = 12
 
 _lock = threading.Lock()
@@ -50,6 +51,10 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def cache_static(response: Response) -> Response:
         # Registered before the security headers' hook, so it runs after it and has the last word.
+        if request.endpoint in SHARED_CONTENT and response.status_code == 200:
+            # Curriculum images are the same for everyone: signed in or not, a phone keeps them.
+            response.headers["Cache-Control"] = "public, max-age=3600"
+            return response
         if request.endpoint != "static" or response.status_code != 200 or not app.static_folder:
             return response
         wanted = request.view_args.get("filename", "") if request.view_args else ""

@@ -472,7 +472,9 @@ class RQQueue:
         from redis import Redis
         from rq import Queue
 
-        self.queue = Queue(name, connection=Redis.from_url(redis_url))
+        # Timeouts: a Redis host that does not answer must fail a request quickly, not hang it.
+        connection = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+        self.queue = Queue(name, connection=connection)
         self.job_timeout = job_timeout
 
     def check(self) -> None:
