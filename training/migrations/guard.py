@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 
 _TABLE = re.compile(r"""op\.drop_table\(\s*['"](\w+)['"]""")
 _BATCH = re.compile(r"""batch_alter_table\(\s*['"](\w+)['"]""")
+_RAW_COLUMN = re.compile(r"""ALTER\s+TABLE\s+"?(\w+)"?\s+DROP\s+COLUMN\s+"?(\w+)"?""", re.IGNORECASE)
 _COLUMN = re.compile(r"""(?:batch_op|op)\.drop_column\(\s*(?:['"](\w+)['"]\s*,\s*)?['"](\w+)['"]""")
 
 
@@ -43,6 +44,7 @@ def drops(downgrade_source: str) -> tuple[list[str], list[tuple[str, str]]]:
             table = match.group(1) or batch_table
             if table:
                 columns.append((table, match.group(2)))
+        columns += _RAW_COLUMN.findall(line)  # op.execute("ALTER TABLE … DROP COLUMN …")
     return tables, columns
 
 
