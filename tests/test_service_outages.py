@@ -122,3 +122,35 @@ def test_healthz_broken_curriculum_is_degraded(database_url, tmp_path):
     empty.mkdir()
     body = make_app(database_url, tmp_path, empty).test_client().get("/healthz").get_json()
     assert body["curriculum"] == "error" and body["status"] == "degraded"
+
+
+def test_download_of_a_pruned_manual_with_redis_down_says_try_later(manual_app):
+    from training.accounts.models import Role
+
+    from .conftest import make_user
+
+    with manual_app.app_context():
+        make_user("coord.test", Role.COORDINATOR, "testsite")
+        now = utcnow()
+        build = ManualBuild(
+            cache_key="p" * 64,
+            kind="workbook",
+            lang="en",
+            site_id="testsite",
+            modules="",
+            paper="a4",
+            status=BuildStatus.DONE,
+            progress=100,
+            file_name="gone.pdf",
+            created_at=now,
+            updated_at=now,
+        )
+        db.session.add(build)
+        db.session.commit()
+        build_id = build.id
+    client = manual_app.test_client()
+    login(client, "coord.test")
+    response = client.get(f"/manuals/builds/{build_id}/pdf")
+    assert response.status_code == 503 and UNAVAILABLE in response.get_data(as_text=True)
+    with manual_app.app_context():
+        assert db.session.query(ManualBuild).filter(ManualBuild.status == BuildStatus.QUEUED).count() == 0

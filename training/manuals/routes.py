@@ -73,6 +73,12 @@ def unavailable_message() -> str:
     return _("The build service is unavailable right now. Nothing was lost: please try again later.")
 
 
+def limit_message(exc: jobs.BuildLimitReached) -> str:
+    if exc.mine:
+        return _("You have manuals being built already. Wait until one is ready, then ask for the next.")
+    return _("Many manuals are being built right now. Please try again in a few minutes.")
+
+
 def _build_or_404(build_id: int) -> ManualBuild:
     build = db.session.get(ManualBuild, build_id)
     if build is None or build.site_id not in allowed_sites():
@@ -123,11 +129,7 @@ def index():
                 form.form_errors.append(unavailable_message())
                 status = 503
             except jobs.BuildLimitReached as exc:
-                form.form_errors.append(
-                    _("You have manuals being built already. Wait until one is ready, then ask for the next.")
-                    if exc.mine
-                    else _("Many manuals are being built right now. Please try again in a few minutes.")
-                )
+                form.form_errors.append(limit_message(exc))
             else:
                 return redirect(url_for("manuals.status", build_id=build.id))
     all_sites = store().sites()
@@ -195,8 +197,10 @@ def download(build_id: int):
         pass  # pruned, or replaced by a newer version of the same manual: build it (again)
     try:
         fresh = jobs.request_build(build.options, current_user)
-    except (jobs.BuildServiceUnavailable, jobs.BuildLimitReached):
+    except jobs.BuildServiceUnavailable:
         return _status_page(build, flash_error=unavailable_message(), code=503)
+    except jobs.BuildLimitReached as exc:
+        return _status_page(build, flash_error=limit_message(exc), code=429)
     return redirect(url_for("manuals.status", build_id=fresh.id))
 
 
