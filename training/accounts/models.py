@@ -10,16 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from ..models_base import UTCDateTime, utcnow
+from ..roles import STAFF_ROLES, Role
 
-
-class Role(enum.StrEnum):
-    ADMIN = "admin"  # organisation admin: every site
-    COORDINATOR = "coordinator"  # one site: accounts, cohorts, manuals, certificates
-    TRAINER = "trainer"  # the cohorts they train
-    TRAINEE = "trainee"  # their own records
-
-
-STAFF_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.TRAINER)
+__all__ = ["STAFF_ROLES", "AccountToken", "Role", "TokenPurpose", "User"]
 
 
 class User(db.Model):

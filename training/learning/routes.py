@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -23,6 +22,8 @@ from ..curriculum import ModuleView
 from ..errors import InvalidInput
 from ..extensions import db
 from ..i18n import block_labels, curriculum_languages
+from ..permissions import keeps_own_record
+from ..web import store
 from . import progress, reflections
 
 bp = Blueprint("learning", __name__, url_prefix="/<lang>")
@@ -51,10 +52,6 @@ def known_language():
     return None
 
 
-def store():
-    return current_app.extensions["curriculum"]
-
-
 def site():
     return store().site(getattr(g, "site_id", None))
 
@@ -72,7 +69,7 @@ def _module_or_404(slug: str) -> ModuleView:
 
 
 def _is_trainee() -> bool:
-    return current_user.is_authenticated and current_user.role.value == "trainee"
+    return keeps_own_record(current_user)
 
 
 @bp.get("/")
