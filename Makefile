@@ -21,6 +21,7 @@ bench: $(VENV)/.dev translations-compile
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 $(VENV)/.runtime: requirements.txt scripts/system-deps.sh
 	scripts/system-deps.sh
