@@ -50,14 +50,6 @@ class User(db.Model):
         # The hash prefix invalidates sessions when the password changes.
         return f"{self.id}:{(self.password_hash or '')[-12:]}"
 
-    @property
-    def sees_trainer_notes(self) -> bool:
-        return self.role in STAFF_ROLES
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in STAFF_ROLES
-
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"
 
