@@ -31,7 +31,7 @@ def download(body: str | bytes, filename: str, mimetype: str) -> Response:
 
 
 def csv_download(body: str, filename: str) -> Response:
-    return download(body, filename, "text/csv; charset=utf-8")
+    return download(body, filename, "text/csv")  # Werkzeug adds "; charset=utf-8" to text types
 
 
 def pdf_download(body: bytes, filename: str) -> Response:
