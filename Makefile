@@ -46,4 +46,4 @@ translations-compile: $(VENV)/.runtime
 	$(BIN)/pybabel compile -d translations --statistics 2>&1 | grep -v '^compiling' || true
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .import_linter_cache

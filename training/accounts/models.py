@@ -10,9 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from ..models_base import UTCDateTime, utcnow
-from ..roles import STAFF_ROLES, Role
+from ..roles import Role
 
-__all__ = ["STAFF_ROLES", "AccountToken", "Role", "TokenPurpose", "User"]
+__all__ = ["AccountToken", "Role", "TokenPurpose", "User"]  # Role lives in training.roles
 
 
 class User(db.Model):
