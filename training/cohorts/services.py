@@ -1,4 +1,4 @@
-"""Cohorts: who may see which, creating and editing them, enrolling trainees, join codes."""
+"""Cohorts: finding them (as permitted), creating and editing them, enrolling trainees, join codes."""
 
 from __future__ import annotations
 
