@@ -4,18 +4,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
+
+from flask_babel import format_date, format_percent, to_user_timezone
+from sqlalchemy import select
 
 from ..accounts.models import User
 from ..csvutil import csv_text
 from ..curriculum import CurriculumStore, ModuleView
-from ..learning.progress import ModuleProgress, curriculum_progress, done_by_user
-from .models import Cohort
-from .services import trainees_of
+from ..extensions import db
+from ..learning.progress import ModuleProgress, module_counts
+from .models import Cohort, Enrolment
+
+
+class Trainee(NamedTuple):
+    """What the grid and its CSV show of a trainee: plain columns, no ORM object per row."""
+
+    id: int
+    name: str
+    login: str
 
 
 @dataclass(frozen=True)
 class GridRow:
-    trainee: User
+    trainee: Trainee
     cells: tuple[ModuleProgress, ...]
     overall: int
     last_activity: datetime | None
@@ -28,12 +40,27 @@ def cohort_grid(
     store: CurriculumStore, cohort: Cohort, sort: str = "name", descending: bool = False
 ) -> tuple[list[ModuleView], list[GridRow]]:
     views = store.modules(cohort.language, cohort.site_id)
-    trainees = trainees_of(cohort)  # one query
-    done = done_by_user(t.id for t in trainees)  # one query
+    enrolled = select(Enrolment.user_id).where(Enrolment.cohort_id == cohort.id)
+    trainees = [
+        Trainee(*row)
+        for row in db.session.execute(
+            select(User.id, User.name, User.login).where(User.id.in_(enrolled)).order_by(User.name)
+        )
+    ]
+    counts = module_counts(enrolled, views)  # one row per trainee and module, counted by the database
+    totals = [(v.slug, len(v.section_ids)) for v in views]
+    total = sum(n for _slug, n in totals)
+    empty: dict[str, tuple[int, datetime]] = {}
     rows = []
     for trainee in trainees:
-        cells, overall = curriculum_progress(views, done[trainee.id])
+        mine = counts.get(trainee.id, empty)
+        cells = []
+        for slug, size in totals:
+            done, latest = mine.get(slug, (0, None))
+            cells.append(ModuleProgress(slug, done, size, latest, ()))
+        finished = sum(c.done for c in cells)
         activity = [c.last_activity for c in cells if c.last_activity]
+        overall = round(100 * finished / total) if total else 0
         rows.append(GridRow(trainee, tuple(cells), overall, max(activity) if activity else None))
     slugs = [v.slug for v in views]
     if sort == "progress":
@@ -50,6 +77,22 @@ def cohort_grid(
     if descending:
         rows.reverse()
     return views, rows
+
+
+def grid_labels(rows: list[GridRow]) -> tuple[dict[int, str], dict[int, str]]:
+    """Percentages and last-activity dates as shown, formatted once per distinct value (not per cell)."""
+    percents = {row.overall for row in rows} | {cell.percent for row in rows for cell in row.cells}
+    percent_text = {p: format_percent(p / 100) for p in percents}
+    day_text: dict = {}
+    activity_text = {}
+    for row in rows:
+        if row.last_activity is None:
+            continue
+        day = to_user_timezone(row.last_activity).date()  # what format_date(datetime) shows
+        if day not in day_text:
+            day_text[day] = format_date(day)
+        activity_text[row.trainee.id] = day_text[day]
+    return percent_text, activity_text
 
 
 def grid_csv(views: list[ModuleView], rows: list[GridRow]) -> str:

@@ -14,9 +14,10 @@ from ..errors import InvalidInput, NotFoundError
 from ..extensions import db, limiter
 from ..learning import reflections
 from ..learning.progress import curriculum_progress, done_for
+from ..urlpattern import id_url
 from ..webforms import attach_error, link_page, roles_required
 from . import services
-from .dashboard import SORTS, cohort_grid, grid_csv
+from .dashboard import SORTS, cohort_grid, grid_csv, grid_labels
 from .forms import CohortForm, EnrolForm, NewTraineeForm
 from .models import Cohort
 
@@ -62,11 +63,15 @@ def dashboard(cohort_id: int):
     sort = request.args.get("sort", "name")
     descending = request.args.get("dir") == "desc"
     views, rows = cohort_grid(store(), cohort, sort, descending)
+    percent_text, activity_text = grid_labels(rows)
     return render_template(
         "cohorts/dashboard.html",
         cohort=cohort,
         views=views,
         rows=rows,
+        percent_text=percent_text,
+        activity_text=activity_text,
+        trainee_url=id_url("cohorts.trainee", "trainee_id", cohort_id=cohort.id),
         sort=sort,
         descending=descending,
         sorts=SORTS,
