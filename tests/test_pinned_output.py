@@ -316,3 +316,44 @@ def test_trainer_sees_the_module_page_unchanged(app, client, people, seeded):
     check(
         "module-communication.trainer.json", main_text(client.get("/de/modules/communication/").get_data(as_text=True))
     )
+
+
+def test_competency_grid_of_a_large_cohort_comes_in_pages(app, client, people):
+    """Every trainee is on exactly one page, in name order, with links between the pages."""
+    from sqlalchemy import insert
+
+    from training.accounts.models import User
+    from training.assessments.grid import PAGE_SIZE
+
+    count = PAGE_SIZE + 5
+    with app.app_context():
+        first = db.session.scalar(db.select(db.func.max(User.id))) + 1
+        db.session.execute(
+            insert(User),
+            [
+                {
+                    "id": first + n,
+                    "login": f"many{n}",
+                    "name": f"Many {n:04d}",
+                    "role": Role.TRAINEE,
+                    "site_id": "elbtal",
+                }
+                for n in range(count)
+            ],
+        )
+        db.session.execute(
+            insert(Enrolment), [{"cohort_id": people.cohort_id, "user_id": first + n} for n in range(count)]
+        )
+        db.session.commit()
+    login(client, people.trainer)
+    names = []
+    for page in (1, 2):
+        html = client.get(f"/cohorts/{people.cohort_id}/competencies?page={page}").get_data(as_text=True)
+        rows = [row[0]["text"] for row in table_cells(html)[1:]]
+        names += rows
+        assert ('rel="next"' in html) == (page == 1) and ('rel="prev"' in html) == (page == 2)
+    assert len(names) == count + 1  # and the fixture's own trainee
+    assert names == sorted(names) and len(set(names)) == len(names)
+    assert "Trainees 1–200 of 206" in client.get(f"/cohorts/{people.cohort_id}/competencies").get_data(as_text=True)
+    # Out of range: the nearest page, never an error.
+    assert client.get(f"/cohorts/{people.cohort_id}/competencies?page=99").status_code == 200

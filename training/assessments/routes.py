@@ -19,13 +19,15 @@ from ..cohorts.models import Cohort, Enrolment, Workshop
 from ..csvutil import csv_text
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db, limiter
+from ..urlpattern import id_url
 from ..webforms import attach_error, roles_required
 from . import certificates, export, services  # noqa: F401 - export registers its sections
 from .forms import AssessmentForm, IssueForm, ReasonForm
+from .grid import competency_grid
 from .levels import EVIDENCE_LETTERS, EVIDENCE_NAMES, LEVEL_DESCRIPTIONS, LEVEL_NAMES, suggest_level
 from .models import Assessment, Certificate, SafetyFlag
 from .pdf import certificate_pdf
-from .status import GridRow, all_achieved, refresher_list, trainee_record
+from .status import all_achieved, refresher_list, trainee_record
 
 bp = Blueprint("assessments", __name__)
 STAFF = ("admin", "coordinator", "trainer")
@@ -73,25 +75,27 @@ def _record_of(trainee: User):
 def grid(cohort_id: int):
     """Trainees × competencies: latest level and flags, in a fixed number of queries."""
     cohort = _cohort(cohort_id)
-    trainees = cohorts.trainees_of(cohort)
-    ids = [t.id for t in trainees]
-    by_trainee = services.assessments_of(ids)
-    flags = services.open_flags_of(ids)
     fw = framework()
-    rows = []
-    for trainee in trainees:
-        cells = tuple(trainee_record(fw, by_trainee[trainee.id], flags[trainee.id]))
-        rows.append(GridRow(trainee, cells, sum(c.achieved for c in cells), len(flags[trainee.id])))
+    # Translated once here, not once per cell: a 200 × 16 grid has 3,200 cells.
+    letters = {kind: str(letter) for kind, letter in EVIDENCE_LETTERS.items()}
+    page = competency_grid(fw, cohort, letters, request.args.get("page", 1, type=int))
     return render_template(
         "assessments/grid.html",
-        # Translated once here, not once per cell: a 200 × 16 grid has 3,200 cells.
-        letters={kind: str(letter) for kind, letter in EVIDENCE_LETTERS.items()},
+        letters=letters,
         evidence_names=EVIDENCE_NAMES,
         assess_label=_("Assess %(competency)s for %(name)s"),
         cohort=cohort,
         framework=fw,
-        rows=rows,
+        rows=page.rows,
+        page=page,
         may_assess=services.can_assess(current_user, cohort),
+        # One url_for per page, not per cell.
+        record_url=id_url("assessments.trainee_competencies", "trainee_id", cohort_id=cohort.id),
+        assess_url=id_url("assessments.assess", "trainee_id", cohort_id=cohort.id),
+        competency_query={
+            c.id: url_for("assessments.assess", cohort_id=cohort.id, trainee_id=1, competency=c.id).partition("?")[2]
+            for c in fw.competencies
+        },
     )
 
 
