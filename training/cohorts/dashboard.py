@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from flask_babel import format_date, format_percent, to_user_timezone
+from flask_babel import format_date, format_percent, get_timezone
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from ..accounts.models import User
@@ -25,10 +26,20 @@ class Trainee(NamedTuple):
     login: str
 
 
+class GridCell(NamedTuple):
+    """One module of one trainee: sections done of those the module has now."""
+
+    slug: str
+    done: int
+    total: int
+    percent: int
+    complete: bool
+
+
 @dataclass(frozen=True)
 class GridRow:
     trainee: Trainee
-    cells: tuple[ModuleProgress, ...]
+    cells: tuple[GridCell, ...]
     overall: int
     last_activity: datetime | None
 
@@ -50,18 +61,24 @@ def cohort_grid(
     counts = module_counts(enrolled, views)  # one row per trainee and module, counted by the database
     totals = [(v.slug, len(v.section_ids)) for v in views]
     total = sum(n for _slug, n in totals)
+    shared: dict[tuple[str, int], GridCell] = {}  # a cell is its module and count: a few dozen distinct ones
+
+    def cell(slug: str, done: int, size: int) -> GridCell:
+        key = (slug, done)
+        if key not in shared:
+            progress = ModuleProgress(slug, done, size, None, ())
+            shared[key] = GridCell(slug, done, size, progress.percent, progress.complete)
+        return shared[key]
+
     empty: dict[str, tuple[int, datetime]] = {}
     rows = []
     for trainee in trainees:
         mine = counts.get(trainee.id, empty)
-        cells = []
-        for slug, size in totals:
-            done, latest = mine.get(slug, (0, None))
-            cells.append(ModuleProgress(slug, done, size, latest, ()))
+        cells = tuple(cell(slug, mine[slug][0] if slug in mine else 0, size) for slug, size in totals)
         finished = sum(c.done for c in cells)
-        activity = [c.last_activity for c in cells if c.last_activity]
+        latest = [mine[slug][1] for slug, _size in totals if slug in mine and mine[slug][1] is not None]
         overall = round(100 * finished / total) if total else 0
-        rows.append(GridRow(trainee, tuple(cells), overall, max(activity) if activity else None))
+        rows.append(GridRow(trainee, cells, overall, max(latest) if latest else None))
     slugs = [v.slug for v in views]
     if sort == "progress":
         rows.sort(key=lambda r: (r.overall, r.trainee.name.casefold()))
@@ -79,18 +96,20 @@ def cohort_grid(
     return views, rows
 
 
-def grid_labels(rows: list[GridRow]) -> tuple[dict[int, str], dict[int, str]]:
+def grid_labels(rows: list[GridRow]) -> tuple[dict[int, Markup], dict[int, Markup]]:
     """Percentages and last-activity dates as shown, formatted once per distinct value (not per cell)."""
-    percents = {row.overall for row in rows} | {cell.percent for row in rows for cell in row.cells}
-    percent_text = {p: format_percent(p / 100) for p in percents}
+    cells = set().union(*(row.cells for row in rows))  # shared cells: a few dozen distinct ones
+    percents = {row.overall for row in rows} | {cell.percent for cell in cells}
+    percent_text = {p: escape(format_percent(p / 100)) for p in percents}  # escaped once, not per cell
+    zone = get_timezone()
     day_text: dict = {}
     activity_text = {}
     for row in rows:
         if row.last_activity is None:
             continue
-        day = to_user_timezone(row.last_activity).date()  # what format_date(datetime) shows
+        day = row.last_activity.astimezone(zone).date()  # the day format_date(datetime) shows
         if day not in day_text:
-            day_text[day] = format_date(day)
+            day_text[day] = escape(format_date(day))
         activity_text[row.trainee.id] = day_text[day]
     return percent_text, activity_text
 
