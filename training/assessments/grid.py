@@ -123,7 +123,6 @@ def _label(competency: Competency, levels: dict[str, int], achieved: bool, flagg
         text = Markup("✓")
     else:
         text = Markup(" ").join(
-            escape(letters[kind]) + escape(str(levels.get(kind, "·")))
-            for kind in competency.evidence_kinds
+            escape(letters[kind]) + escape(str(levels.get(kind, "·"))) for kind in competency.evidence_kinds
         )
     return text + Markup(" ⚠") if flagged else text

@@ -16,12 +16,12 @@ from ..accounts.models import Role, User
 from ..audit import AuditEvent
 from ..cohorts import services as cohorts
 from ..cohorts.models import Cohort, Enrolment, Workshop
-from ..csvutil import csv_text
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db, limiter
 from ..urlpattern import id_url
 from ..webforms import attach_error, roles_required
 from . import certificates, export, services  # noqa: F401 - export registers its sections
+from .csvexport import assessments_csv
 from .forms import AssessmentForm, IssueForm, ReasonForm
 from .grid import competency_grid
 from .levels import EVIDENCE_LETTERS, EVIDENCE_NAMES, LEVEL_DESCRIPTIONS, LEVEL_NAMES, suggest_level
@@ -265,10 +265,7 @@ def close_flag(flag_id: int):
 @roles_required(*STAFF)
 def cohort_csv(cohort_id: int):
     cohort = _cohort(cohort_id)
-    rows = db.session.scalars(
-        select(Assessment).where(Assessment.cohort_id == cohort.id).order_by(Assessment.created_at)
-    ).unique()
-    return _csv_response(rows, f"cohort-{cohort.id}-assessments.csv")
+    return _csv_response(assessments_csv(Assessment.cohort_id == cohort.id), f"cohort-{cohort.id}-assessments.csv")
 
 
 # -- coordinators ------------------------------------------------------------
@@ -407,63 +404,12 @@ def revoke_certificate(certificate_id: int):
 def site_csv(site_id: str):
     if not services.may_oversee(current_user, site_id):
         abort(404)
-    rows = db.session.scalars(
-        select(Assessment).where(Assessment.site_id == site_id).order_by(Assessment.created_at)
-    ).unique()
-    return _csv_response(rows, f"site-{site_id}-assessments.csv")
+    return _csv_response(assessments_csv(Assessment.site_id == site_id), f"site-{site_id}-assessments.csv")
 
 
-def _csv_response(rows, filename: str) -> Response:
-    rows = list(rows)
-    names = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({r.trainee_id for r in rows})))}
-    header = [
-        "assessment_id",
-        "recorded_at_utc",
-        "trainee",
-        "trainee_login",
-        "competency",
-        "evidence_kind",
-        "level",
-        "suggested_level",
-        "observed_on",
-        "assessor",
-        "cohort_id",
-        "workshop_id",
-        "language",
-        "content_revision",
-        "checklist",
-        "note",
-        "revoked_at_utc",
-        "revoked_by",
-        "revocation_reason",
-    ]
-
-    def line(a: Assessment) -> list:
-        trainee, revocation = names.get(a.trainee_id), a.revocation
-        return [
-            a.id,
-            a.created_at.isoformat(),
-            trainee.name if trainee else "",
-            trainee.login if trainee else "",
-            a.competency,
-            a.evidence_kind,
-            a.level,
-            a.suggested_level,
-            a.observed_on.isoformat(),
-            a.assessor.name,
-            a.cohort_id,
-            a.workshop_id,
-            a.language,
-            a.content_revision,
-            " ".join(a.checklist or []),
-            a.note,
-            revocation.created_at.isoformat() if revocation else "",
-            revocation.revoked_by.name if revocation else "",
-            revocation.reason if revocation else "",
-        ]
-
+def _csv_response(body: str, filename: str) -> Response:
     return Response(
-        csv_text(header, (line(a) for a in rows)),
+        body,
         mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
