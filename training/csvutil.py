@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -32,9 +32,22 @@ def _cell(value: Any) -> Any:
     return safe_cell(value)
 
 
-def csv_text(header: list[str], rows: Iterable[Iterable[Any]]) -> str:
+def csv_text(header: list[str], rows: Iterable[Iterable[Any]], plain_columns: Collection[int] = ()) -> str:
+    """CSV with a header line; ``plain_columns`` are positions that never hold typed text (ids,
+    numbers, ISO dates, None): written as they are, unchecked."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
-    writer.writerows([_cell(v) for v in row] for row in rows)
+    if not plain_columns:
+        writer.writerows([_cell(v) for v in row] for row in rows)
+        return out.getvalue()
+    checked = [i for i in range(len(header)) if i not in plain_columns]
+
+    def defused(row: Iterable[Any]) -> list[Any]:
+        values = list(row)
+        for i in checked:
+            values[i] = _cell(values[i])
+        return values
+
+    writer.writerows(map(defused, rows))
     return out.getvalue()
