@@ -160,9 +160,13 @@ class ContinuePoint:
     section_id: str | None  # None: the module is done; start the next
 
 
-def continue_point(store: CurriculumStore, lang: str, site: Site | None, done: Done) -> ContinuePoint | None:
-    """Where to pick up: the next undone section of the module worked on last, else the first undone module."""
-    views = store.modules(lang, site)
+def continue_point(
+    store: CurriculumStore, lang: str, site: Site | None, done: Done, views: list[ModuleView] | None = None
+) -> ContinuePoint | None:
+    """Where to pick up: the next undone section of the module worked on last, else the first undone module.
+
+    ``views``: the modules the page already has (``store.modules(lang, site)``), not looked up again."""
+    views = store.modules(lang, site) if views is None else views
     if not views:
         return None
     last_module = None
