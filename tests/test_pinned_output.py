@@ -357,3 +357,22 @@ def test_competency_grid_of_a_large_cohort_comes_in_pages(app, client, people):
     assert "Trainees 1–200 of 206" in client.get(f"/cohorts/{people.cohort_id}/competencies").get_data(as_text=True)
     # Out of range: the nearest page, never an error.
     assert client.get(f"/cohorts/{people.cohort_id}/competencies?page=99").status_code == 200
+
+
+def test_progress_grid_of_a_large_cohort_comes_in_pages(app, client, people, seeded, monkeypatch):
+    """Sorted first, then paged: the pages together are the whole sorted grid, in order."""
+    from training.cohorts import dashboard
+
+    login(client, people.trainer)
+    whole = table_cells(client.get(f"/cohorts/{people.cohort_id}/?sort=progress&dir=desc").get_data(as_text=True))
+    monkeypatch.setattr(dashboard, "PAGE_SIZE", 4)
+    rows, page, html = [], 1, ""
+    while True:
+        html = client.get(f"/cohorts/{people.cohort_id}/?sort=progress&dir=desc&page={page}").get_data(as_text=True)
+        rows += table_cells(html)[1:]
+        if 'rel="next"' not in html:
+            break
+        assert "sort=progress" in html.split('rel="next"')[1][:200]
+        page += 1
+    assert page == 3 and "Trainees 9–9 of 9" in html
+    assert rows == whole[1:]

@@ -45,6 +45,24 @@ class GridRow:
 
 
 SORTS = ("name", "progress", "activity")
+PAGE_SIZE = 1000  # rows per page of the grid: a cohort of 1,000 is one page, 5,000 are five
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[GridRow]
+    page: int
+    pages: int
+    first: int  # 1-based position of the first row shown
+    total: int
+
+
+def page_of(rows: list[GridRow], page: int) -> Page:
+    """One page of the sorted rows (the nearest page when the number is out of range)."""
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    start = (page - 1) * PAGE_SIZE
+    return Page(rows[start : start + PAGE_SIZE], page, pages, start + 1, len(rows))
 
 
 def cohort_grid(

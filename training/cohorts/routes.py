@@ -17,7 +17,7 @@ from ..learning.progress import curriculum_progress, done_for
 from ..urlpattern import id_url
 from ..webforms import attach_error, link_page, roles_required
 from . import services
-from .dashboard import SORTS, cohort_grid, grid_csv, grid_labels
+from .dashboard import SORTS, cohort_grid, grid_csv, grid_labels, page_of
 from .forms import CohortForm, EnrolForm, NewTraineeForm
 from .models import Cohort
 
@@ -63,12 +63,14 @@ def dashboard(cohort_id: int):
     sort = request.args.get("sort", "name")
     descending = request.args.get("dir") == "desc"
     views, rows = cohort_grid(store(), cohort, sort, descending)
-    percent_text, activity_text = grid_labels(rows)
+    page = page_of(rows, request.args.get("page", 1, type=int))
+    percent_text, activity_text = grid_labels(page.rows)
     return render_template(
         "cohorts/dashboard.html",
         cohort=cohort,
         views=views,
-        rows=rows,
+        rows=page.rows,
+        page=page,
         percent_text=percent_text,
         activity_text=activity_text,
         trainee_url=id_url("cohorts.trainee", "trainee_id", cohort_id=cohort.id),
