@@ -1,9 +1,18 @@
-"""Shared fixtures: an app on a fresh database per test, clients, a user of each role.
+"""Shared fixtures: apps, clients, a user of each role, and how tests are kept apart.
 
-The database is SQLite in a temporary folder by default. Set
-PEERPATH_TEST_DATABASE=postgresql to run the same tests on the local
-PostgreSQL server (a fresh schema per test); `make test` does both when
-PostgreSQL answers.
+Most tests run inside a transaction that is rolled back at the end: the schema
+is created once per test database, the code under test commits as usual (each
+``commit()`` ends a savepoint inside the test's outer transaction), and the
+next test starts from an empty database again. A test that names the
+``database_url`` fixture, or carries the ``real_database`` marker, gets a fresh
+database of its own with real commits instead: threads, live servers, other
+processes, migrations. Each curriculum folder shipped with the repository is
+parsed once per session and shared by every app. docs/testing.md explains the
+design.
+
+The database is SQLite by default. Set PEERPATH_TEST_DATABASE=postgresql to
+run the same tests on the local PostgreSQL server (one schema per test
+database); `make test` does both when PostgreSQL answers.
 """
 
 from __future__ import annotations
@@ -11,16 +20,20 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine
 
 from training import create_app
 from training.accounts.models import Role, User
+from training.curriculum import CurriculumStore
 from training.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +41,16 @@ FIXTURE_CURRICULUM = Path(__file__).resolve().parent / "fixtures" / "curriculum"
 REAL_CURRICULUM = ROOT / "curriculum"
 PASSWORD = "correct horse battery"
 POSTGRES_URL = os.environ.get("PEERPATH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+ON_POSTGRES = os.environ.get("PEERPATH_TEST_DATABASE") == "postgresql"
+
+# Code under test ends its work with db.session.commit(). In a rolled-back test the session is
+# bound to a connection that is already in the test's transaction: "create_savepoint" makes each
+# session work inside a SAVEPOINT there, so its commit() and rollback() never end the outer
+# transaction. With an Engine as bind (real databases) the option changes nothing.
+db.session.session_factory.configure(join_transaction_mode="create_savepoint")
+
+
+# -- databases -----------------------------------------------------------------
 
 
 def _postgres_schema_url() -> Iterator[str]:
@@ -46,13 +69,73 @@ def _postgres_schema_url() -> Iterator[str]:
 
 @pytest.fixture
 def database_url(tmp_path) -> Iterator[str]:
-    if os.environ.get("PEERPATH_TEST_DATABASE") == "postgresql":
+    """A fresh, empty database of the test's own; apps on it commit for real."""
+    if ON_POSTGRES:
         yield from _postgres_schema_url()
     else:
         yield f"sqlite:///{tmp_path / 'test.db'}"
 
 
-def make_app(database_url: str, tmp_path: Path, curriculum: Path = REAL_CURRICULUM, **extra):
+class _SharedDatabases:
+    """Databases whose schema is created once per session; tests use them inside a rolled-back transaction.
+
+    A test normally uses the first. A second app in the same test (``app`` and ``fixture_app``
+    together) gets the second, so two open transactions never wait on each other's locks.
+    """
+
+    def __init__(self, tmp_dir: Path):
+        self.tmp_dir = tmp_dir
+        self.urls: list[str] = []
+        self._closers: list[Iterator[str]] = []
+
+    def url(self, index: int) -> str:
+        while len(self.urls) <= index:
+            if ON_POSTGRES:
+                schema = _postgres_schema_url()
+                url = next(schema)
+                self._closers.append(schema)
+            else:
+                url = f"sqlite:///{self.tmp_dir / f'shared-{len(self.urls)}.db'}"
+            app = _build_app(url, self.tmp_dir, REAL_CURRICULUM)
+            with app.app_context():
+                db.create_all()
+            _dispose_all()
+            self.urls.append(url)
+        return self.urls[index]
+
+    def close(self) -> None:
+        for schema in self._closers:
+            next(schema, None)  # runs the schema's cleanup: DROP SCHEMA
+
+
+@pytest.fixture(scope="session")
+def _shared_databases(tmp_path_factory) -> Iterator[_SharedDatabases]:
+    shared = _SharedDatabases(tmp_path_factory.mktemp("shared-db"))
+    yield shared
+    _dispose_all()
+    shared.close()
+
+
+# -- apps ------------------------------------------------------------------------
+
+# Curriculum folders that no test changes: one store each for the whole session, so the
+# YAML and Markdown are parsed once. Tests that change a curriculum copy it into tmp_path,
+# and an app on such a copy gets a store of its own.
+_READ_ONLY_CURRICULA = (REAL_CURRICULUM.resolve(), FIXTURE_CURRICULUM.resolve())
+_stores: dict[Path, CurriculumStore] = {}
+
+
+def shared_store(curriculum: Path) -> CurriculumStore | None:
+    """The session's store for a curriculum folder shipped with the repository, else None."""
+    path = Path(curriculum).resolve()
+    if path not in _READ_ONLY_CURRICULA:
+        return None
+    if path not in _stores:
+        _stores[path] = CurriculumStore(path)
+    return _stores[path]
+
+
+def _build_app(database_url: str, tmp_path: Path, curriculum: Path, **extra) -> Flask:
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-" + "x" * 32,
@@ -66,14 +149,94 @@ def make_app(database_url: str, tmp_path: Path, curriculum: Path = REAL_CURRICUL
         **extra,
     }
     app = create_app(config)
+    store = shared_store(curriculum)
+    if store is not None:
+        app.extensions["curriculum"] = store
     app.test_client_class = EnglishClient
-    with app.app_context():
-        db.create_all()
     _apps.append(app)
     return app
 
 
-_apps: list = []
+def make_app(database_url: str, tmp_path: Path, curriculum: Path = REAL_CURRICULUM, **extra) -> Flask:
+    """An app on a real database at ``database_url`` (tables created): commits are real and
+    visible to other connections, threads and processes."""
+    app = _build_app(database_url, tmp_path, curriculum, **extra)
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+@dataclass
+class _Rollback:
+    """One app's test transaction: its engine, the connection every session joins, the outer transaction."""
+
+    engine: Engine
+    connection: Connection
+    outer: object
+
+    def end(self, app: Flask) -> None:
+        if self.outer.is_active:
+            self.outer.rollback()
+        self.connection.close()
+        db._app_engines[app][None] = self.engine  # the app's own engine again, so it can be disposed
+
+
+_rollbacks: dict[Flask, _Rollback] = {}
+
+
+def _sqlite_savepoints(engine: Engine) -> None:
+    """pysqlite begins and ends transactions on its own, which breaks SAVEPOINT; SQLAlchemy's
+    documented workaround: turn that off and emit BEGIN ourselves."""
+
+    @event.listens_for(engine, "connect")
+    def no_driver_transactions(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+
+def rollback_app(database_url: str, tmp_path: Path, curriculum: Path = REAL_CURRICULUM, **extra) -> Flask:
+    """An app on an existing database (tables already there) whose every change is rolled back
+    after the test. Sessions share one connection: not for threads or other processes."""
+    app = _build_app(database_url, tmp_path, curriculum, **extra)
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        engine.dispose()
+        _sqlite_savepoints(engine)
+    connection = engine.connect()
+    outer = connection.begin()
+    if engine.dialect.name == "postgresql":
+        # Sequences are not transactional: start ids at 1 again, as in a fresh database.
+        connection.execute(
+            text(
+                "SELECT setval(c.oid, 1, false) FROM pg_class c "
+                "WHERE c.relkind = 'S' AND c.relnamespace = to_regnamespace(current_schema())"
+            )
+        )
+    _rollbacks[app] = _Rollback(engine, connection, outer)
+    # Flask-SQLAlchemy binds every session of this app to what its engine map holds.
+    db._app_engines[app][None] = connection
+    return app
+
+
+def wants_real_database(request: pytest.FixtureRequest) -> bool:
+    """A test gets real commits when it names ``database_url`` or is marked ``real_database``."""
+    return "database_url" in request.fixturenames or request.node.get_closest_marker("real_database") is not None
+
+
+def app_for(request: pytest.FixtureRequest, tmp_path: Path, curriculum: Path = REAL_CURRICULUM, **extra) -> Flask:
+    """The app a fixture hands out: on the test's real database, or rolled back on a shared one."""
+    if wants_real_database(request):
+        return make_app(request.getfixturevalue("database_url"), tmp_path, curriculum, **extra)
+    shared: _SharedDatabases = request.getfixturevalue("_shared_databases")
+    index = sum(1 for a in _apps if a in _rollbacks)
+    return rollback_app(shared.url(index), tmp_path, curriculum, **extra)
+
+
+_apps: list[Flask] = []
 
 
 class EnglishClient(FlaskClient):
@@ -87,7 +250,8 @@ class EnglishClient(FlaskClient):
 
 @pytest.fixture(autouse=True)
 def _dispose_engines():
-    """Close every pooled connection after each test (psycopg warns about connections left open)."""
+    """After each test: roll back test transactions and close every pooled connection
+    (psycopg warns about connections left open)."""
     yield
     _dispose_all()
 
@@ -97,18 +261,23 @@ def _dispose_all() -> None:
         app = _apps.pop()
         with app.app_context():
             db.session.remove()
+        rollback = _rollbacks.pop(app, None)
+        if rollback is not None:
+            rollback.end(app)
+        with app.app_context():
             db.engine.dispose()
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
-    return make_app(database_url, tmp_path)
+def app(request, tmp_path) -> Flask:
+    """The app on the real curriculum."""
+    return app_for(request, tmp_path)
 
 
 @pytest.fixture
-def fixture_app(database_url, tmp_path):
+def fixture_app(request, tmp_path) -> Flask:
     """The app on the small two-language fixture curriculum (tests/fixtures/curriculum)."""
-    return make_app(database_url, tmp_path, FIXTURE_CURRICULUM)
+    return app_for(request, tmp_path, FIXTURE_CURRICULUM)
 
 
 @pytest.fixture
@@ -125,6 +294,39 @@ def runner(app):
 def ctx(app):
     with app.app_context():
         yield
+
+
+@dataclass
+class QueryCount:
+    """SQL statements sent while a ``count_queries()`` block ran."""
+
+    statements: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app) -> Callable[..., contextmanager]:
+    """``with count_queries() as queries: client.get(url)``, then ``queries.count``; pass another app to count its."""
+
+    @contextmanager
+    def counting(target: Flask | None = None) -> Iterator[QueryCount]:
+        with (target or app).app_context():
+            bind = db.engine  # the test's connection when rolled back, else the engine
+        counted = QueryCount()
+
+        def before(_conn, _cursor, statement, *_args):
+            counted.statements.append(statement)
+
+        event.listen(bind, "before_cursor_execute", before)
+        try:
+            yield counted
+        finally:
+            event.remove(bind, "before_cursor_execute", before)
+
+    return counting
 
 
 @dataclass
