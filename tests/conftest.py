@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection, Engine
 from training import create_app
 from training.accounts.models import Role, User
 from training.curriculum import CurriculumStore
-from training.extensions import db
+from training.extensions import db, limiter
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_CURRICULUM = Path(__file__).resolve().parent / "fixtures" / "curriculum"
@@ -77,7 +77,8 @@ def database_url(tmp_path) -> Iterator[str]:
 
 
 class _SharedDatabases:
-    """Databases whose schema is created once per session; tests use them inside a rolled-back transaction.
+    """Databases whose schema is created once per session, each with one app kept for the session;
+    tests use them inside a rolled-back transaction.
 
     A test normally uses the first. A second app in the same test (``app`` and ``fixture_app``
     together) gets the second, so two open transactions never wait on each other's locks.
@@ -85,25 +86,23 @@ class _SharedDatabases:
 
     def __init__(self, tmp_dir: Path):
         self.tmp_dir = tmp_dir
-        self.urls: list[str] = []
+        self.apps: list[_PooledApp] = []
         self._closers: list[Iterator[str]] = []
 
-    def url(self, index: int) -> str:
-        while len(self.urls) <= index:
+    def app(self, index: int) -> _PooledApp:
+        while len(self.apps) <= index:
             if ON_POSTGRES:
                 schema = _postgres_schema_url()
                 url = next(schema)
                 self._closers.append(schema)
             else:
-                url = f"sqlite:///{self.tmp_dir / f'shared-{len(self.urls)}.db'}"
-            app = _build_app(url, self.tmp_dir, REAL_CURRICULUM)
-            with app.app_context():
-                db.create_all()
-            _dispose_all()
-            self.urls.append(url)
-        return self.urls[index]
+                url = f"sqlite:///{self.tmp_dir / f'shared-{len(self.apps)}.db'}"
+            self.apps.append(_PooledApp(url, self.tmp_dir))
+        return self.apps[index]
 
     def close(self) -> None:
+        for pooled in self.apps:
+            pooled.dispose()
         for schema in self._closers:
             next(schema, None)  # runs the schema's cleanup: DROP SCHEMA
 
@@ -135,8 +134,8 @@ def shared_store(curriculum: Path) -> CurriculumStore | None:
     return _stores[path]
 
 
-def _build_app(database_url: str, tmp_path: Path, curriculum: Path, **extra) -> Flask:
-    config = {
+def _settings(database_url: str, tmp_path: Path, curriculum: Path, **extra) -> dict:
+    return {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-" + "x" * 32,
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -148,12 +147,14 @@ def _build_app(database_url: str, tmp_path: Path, curriculum: Path, **extra) -> 
         "SERVER_NAME": None,
         **extra,
     }
-    app = create_app(config)
+
+
+def _build_app(database_url: str, tmp_path: Path, curriculum: Path, **extra) -> Flask:
+    app = create_app(_settings(database_url, tmp_path, curriculum, **extra))
     store = shared_store(curriculum)
     if store is not None:
         app.extensions["curriculum"] = store
     app.test_client_class = EnglishClient
-    _apps.append(app)
     return app
 
 
@@ -161,27 +162,10 @@ def make_app(database_url: str, tmp_path: Path, curriculum: Path = REAL_CURRICUL
     """An app on a real database at ``database_url`` (tables created): commits are real and
     visible to other connections, threads and processes."""
     app = _build_app(database_url, tmp_path, curriculum, **extra)
+    _apps.append(app)
     with app.app_context():
         db.create_all()
     return app
-
-
-@dataclass
-class _Rollback:
-    """One app's test transaction: its engine, the connection every session joins, the outer transaction."""
-
-    engine: Engine
-    connection: Connection
-    outer: object
-
-    def end(self, app: Flask) -> None:
-        if self.outer.is_active:
-            self.outer.rollback()
-        self.connection.close()
-        db._app_engines[app][None] = self.engine  # the app's own engine again, so it can be disposed
-
-
-_rollbacks: dict[Flask, _Rollback] = {}
 
 
 def _sqlite_savepoints(engine: Engine) -> None:
@@ -197,28 +181,80 @@ def _sqlite_savepoints(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
-def rollback_app(database_url: str, tmp_path: Path, curriculum: Path = REAL_CURRICULUM, **extra) -> Flask:
-    """An app on an existing database (tables already there) whose every change is rolled back
-    after the test. Sessions share one connection: not for threads or other processes."""
-    app = _build_app(database_url, tmp_path, curriculum, **extra)
-    with app.app_context():
-        engine = db.engine
-    if engine.dialect.name == "sqlite":
-        engine.dispose()
-        _sqlite_savepoints(engine)
-    connection = engine.connect()
-    outer = connection.begin()
-    if engine.dialect.name == "postgresql":
-        # Sequences are not transactional: start ids at 1 again, as in a fresh database.
-        connection.execute(
-            text(
-                "SELECT setval(c.oid, 1, false) FROM pg_class c "
-                "WHERE c.relkind = 'S' AND c.relnamespace = to_regnamespace(current_schema())"
+class _PooledApp:
+    """One app on a shared database, kept for the session and lent to one test at a time.
+
+    Building an app costs more than most tests (Werkzeug compiles every URL rule), so
+    rolled-back tests borrow this one: each starts with the settings and extensions the app
+    had when it was built, its own tmp_path and curriculum, and a transaction of its own.
+    """
+
+    def __init__(self, database_url: str, tmp_path: Path):
+        self.app = _build_app(database_url, tmp_path, REAL_CURRICULUM)
+        with self.app.app_context():
+            db.create_all()
+            self.engine: Engine = db.engine
+            db.session.remove()
+        self.engine.dispose()
+        if self.engine.dialect.name == "sqlite":
+            _sqlite_savepoints(self.engine)
+        self.config = dict(self.app.config)
+        self.extensions = dict(self.app.extensions)
+        self.connection: Connection | None = None
+        self.outer = None
+
+    def lend(self, tmp_path: Path, curriculum: Path) -> Flask:
+        """The app as new, inside a fresh transaction on one connection that every session joins."""
+        app = self.app
+        app.config.clear()
+        app.config.update(self.config)
+        app.config.update(CURRICULUM_DIR=str(curriculum), MANUAL_CACHE_DIR=str(tmp_path / "manuals"))
+        app.extensions.clear()
+        app.extensions.update(self.extensions)
+        app.extensions["curriculum"] = shared_store(curriculum) or CurriculumStore(curriculum)
+        # Flask-Limiter keeps "enabled" on its one global object, set by the last app built:
+        # say again what this app's settings say.
+        limiter.enabled = app.config["RATELIMIT_ENABLED"]
+        self.connection = self.engine.connect()
+        self.outer = self.connection.begin()
+        if self.engine.dialect.name == "postgresql":
+            # Sequences are not transactional: start ids at 1 again, as in a fresh database.
+            self.connection.execute(
+                text(
+                    "SELECT setval(c.oid, 1, false) FROM pg_class c "
+                    "WHERE c.relkind = 'S' AND c.relnamespace = to_regnamespace(current_schema())"
+                )
             )
-        )
-    _rollbacks[app] = _Rollback(engine, connection, outer)
-    # Flask-SQLAlchemy binds every session of this app to what its engine map holds.
-    db._app_engines[app][None] = connection
+        # Flask-SQLAlchemy binds every session of this app to what its engine map holds.
+        db._app_engines[app][None] = self.connection
+        _lent[app] = self
+        return app
+
+    def give_back(self) -> None:
+        """Roll the test's work back; the connection returns to the engine's pool for the next test."""
+        with self.app.app_context():
+            db.session.remove()
+        db._app_engines[self.app][None] = self.engine
+        if self.outer is not None and self.outer.is_active:
+            self.outer.rollback()
+        if self.connection is not None:
+            self.connection.close()
+        self.connection = self.outer = None
+        _lent.pop(self.app, None)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+_lent: dict[Flask, _PooledApp] = {}
+
+
+def rollback_app(request: pytest.FixtureRequest, tmp_path: Path, curriculum: Path = REAL_CURRICULUM) -> Flask:
+    """An app whose every change is rolled back after the test, on a database whose tables
+    exist already. Its sessions share one connection: not for threads or other processes."""
+    shared: _SharedDatabases = request.getfixturevalue("_shared_databases")
+    app = shared.app(len(_lent)).lend(tmp_path, curriculum)
+    _apps.append(app)
     return app
 
 
@@ -227,13 +263,11 @@ def wants_real_database(request: pytest.FixtureRequest) -> bool:
     return "database_url" in request.fixturenames or request.node.get_closest_marker("real_database") is not None
 
 
-def app_for(request: pytest.FixtureRequest, tmp_path: Path, curriculum: Path = REAL_CURRICULUM, **extra) -> Flask:
+def app_for(request: pytest.FixtureRequest, tmp_path: Path, curriculum: Path = REAL_CURRICULUM) -> Flask:
     """The app a fixture hands out: on the test's real database, or rolled back on a shared one."""
     if wants_real_database(request):
-        return make_app(request.getfixturevalue("database_url"), tmp_path, curriculum, **extra)
-    shared: _SharedDatabases = request.getfixturevalue("_shared_databases")
-    index = sum(1 for a in _apps if a in _rollbacks)
-    return rollback_app(shared.url(index), tmp_path, curriculum, **extra)
+        return make_app(request.getfixturevalue("database_url"), tmp_path, curriculum)
+    return rollback_app(request, tmp_path, curriculum)
 
 
 _apps: list[Flask] = []
@@ -250,7 +284,7 @@ class EnglishClient(FlaskClient):
 
 @pytest.fixture(autouse=True)
 def _dispose_engines():
-    """After each test: roll back test transactions and close every pooled connection
+    """After each test: roll back test transactions and close every other pooled connection
     (psycopg warns about connections left open)."""
     yield
     _dispose_all()
@@ -259,12 +293,12 @@ def _dispose_engines():
 def _dispose_all() -> None:
     while _apps:
         app = _apps.pop()
+        lent = _lent.get(app)
+        if lent is not None:
+            lent.give_back()
+            continue
         with app.app_context():
             db.session.remove()
-        rollback = _rollbacks.pop(app, None)
-        if rollback is not None:
-            rollback.end(app)
-        with app.app_context():
             db.engine.dispose()
 
 
