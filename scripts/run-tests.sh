@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test: lint, the whole suite on SQLite (browser tests included), then the
+# Every test: lint (ruff, import layers), the whole suite on SQLite (browser tests included), then the
 # database-facing tests again on PostgreSQL when the local server answers. Two pytest-xdist
 # workers, one test file each at a time (module fixtures such as the browser's live server are
 # built once); PYTEST_WORKERS=0 runs everything in this one process.
@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 $BIN/ruff check .
+$BIN/lint-imports  # the layers in pyproject.toml ([tool.importlinter])
 PARALLEL=(-n "${PYTEST_WORKERS:-2}" --dist loadfile)
 $BIN/python -m pytest "${PARALLEL[@]}" "$@"
 if $BIN/python - <<'PY'
