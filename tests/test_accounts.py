@@ -12,6 +12,7 @@ from training.accounts.models import AccountToken, Role, TokenPurpose, User
 from training.extensions import db
 
 from .conftest import PASSWORD, login, make_app
+from .pages import field_errors
 
 
 def test_login_and_logout(client, people):
@@ -48,6 +49,9 @@ def test_inactive_user_cannot_sign_in(app, client, people):
         db.session.commit()
     response = client.post("/login", data={"login": "trainee", "password": PASSWORD})
     assert response.status_code == 200
+    # The same words as for a wrong password: the form does not tell who has an account.
+    assert "Sign-in name or password is not right." in response.get_data(as_text=True)
+    assert client.get("/account").status_code == 302  # still signed out
 
 
 @pytest.mark.parametrize(
@@ -186,8 +190,15 @@ def test_password_change_ends_other_sessions(app, people):
         "/account", data={"current": PASSWORD, "password": "brand new secret", "confirm": "brand new secret"}
     )
     assert response.status_code == 302
-    assert laptop.get("/account").status_code == 200
+    account = laptop.get(response.headers["Location"])
+    assert account.status_code == 200 and "Your password is changed." in account.get_data(as_text=True)
+    assert laptop.get("/account").status_code == 200  # this device stays signed in
     assert phone.get("/account").status_code == 302  # signed out
+    # The new password is the one that works now.
+    assert "Sign-in name or password is not right." in app.test_client().post(
+        "/login", data={"login": "trainee", "password": PASSWORD}
+    ).get_data(as_text=True)
+    login(app.test_client(), people.trainee, "brand new secret")
 
 
 def test_users_cli_create_and_reset(runner, app):
@@ -227,11 +238,15 @@ def test_coordinator_cannot_create_admin_or_other_site(client, people, app):
     response = client.post(
         "/manage/users/new", data={"name": "X", "login": "xadmin", "role": "admin", "site": "elbtal"}
     )
-    assert response.status_code == 200 and "/set-password/" not in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "/set-password/" not in html
+    assert field_errors(html) == {"role": "Not a valid choice."}
     response = client.post(
         "/manage/users/new", data={"name": "Y", "login": "ygalil", "role": "trainer", "site": "galil"}
     )
-    assert "/set-password/" not in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "/set-password/" not in html
+    assert field_errors(html) == {"site": "Not a valid choice."}
     with app.app_context():
         assert services.find_by_login("xadmin") is None and services.find_by_login("ygalil") is None
 
