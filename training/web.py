@@ -119,4 +119,9 @@ def init_app(app: Flask) -> None:
     def server_error(error: Exception):
         # Never a stack trace for users; the log has it.
         current_app.logger.exception("unhandled error on %s", request.path)
+        # The failed request may have left the session mid-transaction: without a rollback the
+        # error page itself (which loads the signed-in user) fails, and users see a bare 500.
+        from .extensions import db
+
+        db.session.rollback()
         return render_template("errors/error.html", error=None), 500

@@ -7,12 +7,12 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import Role, User
 from ..audit import record
 from ..cohorts.models import Cohort, Enrolment, Workshop
 from ..cohorts.services import is_trainer_of
+from ..concurrency import insert_or_existing
 from ..curriculum import Competency, CurriculumStore
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
@@ -133,16 +133,13 @@ def record_assessment(
         submission_id=submission_id,
         created_at=now,
     )
-    db.session.add(assessment)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:  # the same form (or paper line) arrived twice at the same moment
-        db.session.expunge(assessment)
-        existing = db.session.scalar(select(Assessment).where(Assessment.submission_id == submission_id))
-        if existing is None or existing.assessor_id != actor.id:
-            raise InvalidInput("submission_id", _l("This was recorded already.")) from None
-        return existing
+    assessment, inserted = insert_or_existing(
+        assessment, lambda: db.session.scalar(select(Assessment).where(Assessment.submission_id == submission_id))
+    )
+    if not inserted:  # the same form (or paper line) arrived twice at the same moment
+        if assessment.assessor_id != actor.id:
+            raise InvalidInput("submission_id", _l("This was recorded already."))
+        return assessment
     record(
         actor,
         "assessment.record",
@@ -160,25 +157,34 @@ def record_assessment(
     return assessment
 
 
-def raise_flag(actor: User, assessment: Assessment, now: datetime) -> SafetyFlag:
-    flag = db.session.scalar(
+def _open_flag(trainee_id: int, competency: str) -> SafetyFlag | None:
+    return db.session.scalar(
         select(SafetyFlag).where(
-            SafetyFlag.trainee_id == assessment.trainee_id,
-            SafetyFlag.competency == assessment.competency,
-            SafetyFlag.closed_at.is_(None),
+            SafetyFlag.trainee_id == trainee_id, SafetyFlag.competency == competency, SafetyFlag.closed_at.is_(None)
         )
     )
+
+
+def raise_flag(actor: User, assessment: Assessment, now: datetime) -> SafetyFlag:
+    """The open flag for the trainee and competency; raised now if there is none.
+
+    The database allows one open flag per trainee and competency (a partial unique
+    index), so two level-0 ratings at the same instant end with one flag."""
+    flag = _open_flag(assessment.trainee_id, assessment.competency)
     if flag is not None:
         return flag
-    flag = SafetyFlag(
-        trainee_id=assessment.trainee_id,
-        site_id=assessment.site_id,
-        competency=assessment.competency,
-        raised_by_assessment_id=assessment.id,
-        raised_at=now,
+    flag, inserted = insert_or_existing(
+        SafetyFlag(
+            trainee_id=assessment.trainee_id,
+            site_id=assessment.site_id,
+            competency=assessment.competency,
+            raised_by_assessment_id=assessment.id,
+            raised_at=now,
+        ),
+        lambda: _open_flag(assessment.trainee_id, assessment.competency),
     )
-    db.session.add(flag)
-    db.session.flush()
+    if not inserted:
+        return flag
     record(
         actor,
         "safety_flag.raise",

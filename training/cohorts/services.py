@@ -7,11 +7,11 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
-from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import Role, User
 from ..accounts.services import create_user
 from ..audit import record
+from ..concurrency import insert_or_existing
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
 from ..models_base import utcnow
@@ -208,12 +208,9 @@ def enrol(actor: User | None, cohort: Cohort, trainee: User, now: datetime | Non
     enrolment = Enrolment(
         cohort_id=cohort.id, user_id=trainee.id, enrolled_at=now or utcnow(), enrolled_by_id=getattr(actor, "id", None)
     )
-    db.session.add(enrolment)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:  # a double submission raced us: the enrolment exists
-        return db.session.get(Enrolment, (cohort.id, trainee.id))
+    enrolment, inserted = insert_or_existing(enrolment, lambda: db.session.get(Enrolment, (cohort.id, trainee.id)))
+    if not inserted:  # a double submission raced us: the enrolment exists
+        return enrolment
     record(
         actor or trainee,
         "cohort.enrol",

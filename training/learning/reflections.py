@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ..accounts.models import User
 from ..cohorts.services import trains
+from ..concurrency import insert_or_existing
 from ..curriculum import ModuleView
 from ..errors import InvalidInput
 from ..extensions import db
@@ -59,8 +60,18 @@ def save_reflection(
             db.session.delete(entry)
         return None
     if entry is None:
-        entry = Reflection(user_id=user.id, module=view.slug, prompt=prompt, created_at=now)
-        db.session.add(entry)
+        entry = Reflection(
+            user_id=user.id, module=view.slug, prompt=prompt, created_at=now, body=body, shared=shared, updated_at=now
+        )
+        # The first save may arrive twice at once: the loser updates the winner's entry.
+        entry, _inserted = insert_or_existing(
+            entry,
+            lambda: db.session.scalar(
+                select(Reflection).where(
+                    Reflection.user_id == user.id, Reflection.module == view.slug, Reflection.prompt == prompt
+                )
+            ),
+        )
     entry.body, entry.shared, entry.updated_at = body, shared, now
     return entry
 

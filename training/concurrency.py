@@ -1,0 +1,35 @@
+"""Inserts that survive double taps: the same record sent twice at the same instant.
+
+Two identical POSTs on a slow link are normal. A unique key in the database decides
+which one wins; the loser must neither fail nor leave a half-written object behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError
+
+from .extensions import db
+
+T = TypeVar("T")
+
+
+def insert_or_existing(row: T, find: Callable[[], T | None]) -> tuple[T, bool]:
+    """Insert ``row`` inside a SAVEPOINT; on a duplicate key return the row that won instead.
+
+    Returns (row, True) when inserted, (existing, False) when another request got there first.
+    The row is added inside the savepoint on purpose: ``begin_nested()`` flushes pending
+    objects *before* the SAVEPOINT, so a row added earlier would fail outside it."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        if row in db.session:  # never let autoflush write the loser again
+            db.session.expunge(row)
+        existing = find()
+        if existing is None:  # a different constraint failed: not a duplicate
+            raise
+        return existing, False
+    return row, True
