@@ -13,7 +13,7 @@ import unicodedata
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ..audit import record
 from ..errors import InvalidInput, NotFoundError
@@ -182,8 +182,18 @@ def set_password_with_token(raw: str, password: str, now: datetime | None = None
     problem = password_problem(password, name=user.name, login=user.login)
     if problem:
         raise InvalidInput("password", problem)
+    # Consume the link atomically: of two uses at the same instant only one changes a row.
+    used = db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.id == token.id, AccountToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if used.rowcount != 1:
+        raise InvalidInput("token", _l("This link has expired or was used already. Ask your trainer for a new one."))
+    db.session.refresh(token)
     user.password_hash = hash_password(password)
-    token.used_at = now
+    user.end_sessions()
     record(user, "user.password_set", "user", user.id, user.site_id, now=now, via=token.purpose.value)
     return user
 
@@ -206,6 +216,7 @@ def change_password(user: User, current: str, new: str, now: datetime | None = N
     if problem:
         raise InvalidInput("password", problem)
     user.password_hash = hash_password(new)
+    user.end_sessions()  # a password changed because of a lost phone must end that phone's session
     record(user, "user.password_change", "user", user.id, user.site_id, now=now)
 
 
@@ -276,5 +287,7 @@ def update_user(
         if getattr(user, field) != value:
             changes[field] = str(value.value if isinstance(value, Role) else value)
             setattr(user, field, value)
+    if "active" in changes and not active:
+        user.end_sessions()  # stays so: reactivating does not revive old sessions
     if changes:
         record(actor, "user.update", "user", user.id, user.site_id, now=now, **changes)
