@@ -131,3 +131,153 @@ def test_concurrent_level0_ratings_raise_one_open_flag(live):
         _same_redirect(a, b)
     assert _count(app, Assessment) == PAIRS
     assert _count(app, SafetyFlag, SafetyFlag.closed_at.is_(None), SafetyFlag.trainee_id == trainee) == 1
+
+
+# The audit: every other state-changing form, tapped twice at once.
+
+
+def _no_500_same_answer(a, b) -> None:
+    assert 500 not in (a.status, b.status), (a.status, b.status, a.body[:300], b.body[:300])
+    assert a.status == b.status, (a.status, b.status, a.body[:300], b.body[:300])
+    if a.status == 302:
+        assert a.location == b.location
+
+
+def _assess(app, world, trainee_id: int, competency: str, level: int, submission: str) -> int:
+    from datetime import date
+
+    from training.accounts.models import User
+    from training.assessments import services
+    from training.cohorts.models import Cohort
+
+    with app.app_context():
+        assessment = services.record_assessment(
+            db.session.get(User, world.trainer_id),
+            app.extensions["curriculum"],
+            cohort=db.session.get(Cohort, world.cohort_id),
+            trainee=db.session.get(User, trainee_id),
+            competency_id=competency,
+            evidence_kind=app.extensions["curriculum"].framework("en").get(competency).evidence_kinds[0],
+            level=level,
+            observed_on=date(2026, 11, 2),
+            submission_id=submission,
+        )
+        db.session.commit()
+        return assessment.id
+
+
+def test_double_tap_attendance_workshop_enrol_and_new_trainee(live):
+    from training.accounts.models import User
+    from training.cohorts.models import Attendance, Enrolment, Workshop
+
+    app, base, world = live
+    coordinator = Browser(base)
+    assert coordinator.sign_in("coord", PASSWORD).status == 302
+    with app.app_context():
+        from training.cohorts.models import Cohort
+
+        cohort = db.session.get(Cohort, world.cohort_id)
+        cohort.trainers.append(db.session.get(User, world.coordinator_id))
+        other = Cohort(site_id="elbtal", name="Live B", language="en", join_code="OTHR2345")
+        db.session.add(other)
+        db.session.commit()
+        other_id = world.cohort_id, other.id
+    for n in range(5):
+        form = {"title": f"Day {n}", "held_on": f"2026-11-0{n + 1}", "place": "Hall", "modules": ["peer-role"]}
+        _no_500_same_answer(*double_tap(coordinator, f"/cohorts/{world.cohort_id}/workshops", form))
+    assert _count(app, Workshop) == 5
+    with app.app_context():
+        workshop_id = db.session.scalar(select(Workshop.id).limit(1))
+    url = f"/cohorts/{world.cohort_id}/workshops/{workshop_id}/attendance"
+    for _ in range(5):
+        _no_500_same_answer(*double_tap(coordinator, url, {"present": [str(i) for i in world.trainee_ids]}))
+    assert _count(app, Attendance) == len(world.trainee_ids)
+    for trainee_id in world.trainee_ids:
+        answers = double_tap(coordinator, f"/cohorts/{other_id[1]}/enrol", {"enrol-trainee": str(trainee_id)})
+        _no_500_same_answer(*answers)
+    assert _count(app, Enrolment, Enrolment.cohort_id == other_id[1]) == len(world.trainee_ids)
+    for n in range(5):
+        form = {"name": f"New Person {n}", "email": "", "login": f"new.person{n}"}
+        a, b = double_tap(coordinator, f"/cohorts/{world.cohort_id}/trainees/new", form)
+        assert 500 not in (a.status, b.status), (a.status, b.status)
+    assert _count(app, User, User.login.like("new.person%")) == 5
+    for n in range(5):
+        form = {"name": f"Auto Name {n}", "email": "", "login": ""}
+        a, b = double_tap(coordinator, f"/cohorts/{world.cohort_id}/trainees/new", form)
+        assert (a.status, b.status) == (200, 200), (a.status, b.status)
+    assert _count(app, User, User.name.like("Auto Name%")) == 5  # not one account per tap
+
+
+def test_double_tap_join_with_code(live):
+    from training.accounts.models import User
+    from training.cohorts.models import Enrolment
+
+    app, base, world = live
+    for n in range(5):
+        form = {"code": "LIVE2345", "name": f"Joiner {n}", "login": f"joiner{n}", "password": "a long pass phrase 7"}
+        _no_500_same_answer(*at_once([lambda form=form: request(base, "POST", "/join", form)] * 2))
+    assert _count(app, User, User.login.like("joiner%")) == 5
+    assert _count(app, Enrolment, Enrolment.cohort_id == world.cohort_id) == len(world.trainee_ids) + 5
+
+
+def test_double_tap_revocations_flag_close_and_certificates(live):
+    from training.assessments.models import Certificate, Revocation, SafetyFlag
+
+    app, base, world = live
+    trainee = world.trainee_ids[1]
+    trainer = Browser(base)
+    assert trainer.sign_in("trainer", PASSWORD).status == 302
+    ids = [_assess(app, world, trainee, "B2", 2, f"rev-{n}") for n in range(5)]
+    for assessment_id in ids:
+        reason = {"reason": "Entered for the wrong person."}
+        _no_500_same_answer(*double_tap(trainer, f"/assessments/{assessment_id}/revoke", reason))
+    assert _count(app, Revocation) == 5
+    _assess(app, world, trainee, "B1", 0, "flag-0")
+    _assess(app, world, trainee, "B1", 1, "flag-1")
+    with app.app_context():
+        flag_id = db.session.scalar(select(SafetyFlag.id))
+    a, b = double_tap(trainer, f"/flags/{flag_id}/close", {"reason": "Practised again; safe now."})
+    _no_500_same_answer(a, b)
+    with app.app_context():
+        flag = db.session.get(SafetyFlag, flag_id)
+        assert flag.closed_at is not None
+    from training.audit import AuditEvent
+
+    assert _count(app, AuditEvent, AuditEvent.action == "safety_flag.close") == 1
+    store_ids = []
+    with app.app_context():
+        for competency in app.extensions["curriculum"].framework("en").competencies:
+            store_ids.append(competency.id)
+    for cid in store_ids:
+        with app.app_context():
+            kinds = app.extensions["curriculum"].framework("en").get(cid).evidence_kinds
+        for kind in kinds:
+            from datetime import date
+
+            from training.accounts.models import User
+            from training.assessments import services
+            from training.cohorts.models import Cohort
+
+            with app.app_context():
+                services.record_assessment(
+                    db.session.get(User, world.trainer_id),
+                    app.extensions["curriculum"],
+                    cohort=db.session.get(Cohort, world.cohort_id),
+                    trainee=db.session.get(User, trainee),
+                    competency_id=cid,
+                    evidence_kind=kind,
+                    level=2,
+                    observed_on=date(2026, 11, 3),
+                    submission_id=f"all-{cid}-{kind}",
+                )
+                db.session.commit()
+    coordinator = Browser(base)
+    assert coordinator.sign_in("coord", PASSWORD).status == 302
+    issue = {f"t{trainee}-trainer": str(world.trainer_id)}
+    _no_500_same_answer(*double_tap(coordinator, f"/certificates/issue/{trainee}", issue))
+    assert _count(app, Certificate) == 1
+    with app.app_context():
+        certificate_id = db.session.scalar(select(Certificate.id))
+    revoke = {"reason": "Issued by mistake, sorry."}
+    _no_500_same_answer(*double_tap(coordinator, f"/certificates/{certificate_id}/revoke", revoke))
+    assert _count(app, AuditEvent, AuditEvent.action == "certificate.revoke") == 1

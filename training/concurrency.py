@@ -33,3 +33,13 @@ def insert_or_existing(row: T, find: Callable[[], T | None]) -> tuple[T, bool]:
             raise
         return existing, False
     return row, True
+
+
+def lock_row(model: type, row_id: int) -> None:
+    """Hold the row until commit, so a duplicate request checks after this one has written.
+
+    PostgreSQL: SELECT … FOR UPDATE. SQLite ignores the clause; there every writing request
+    already holds the database's write lock from its first statement (BEGIN IMMEDIATE)."""
+    from sqlalchemy import select
+
+    db.session.execute(select(model.id).where(model.id == row_id).with_for_update())

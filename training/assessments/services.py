@@ -12,7 +12,7 @@ from ..accounts.models import Role, User
 from ..audit import record
 from ..cohorts.models import Cohort, Enrolment, Workshop
 from ..cohorts.services import is_trainer_of
-from ..concurrency import insert_or_existing
+from ..concurrency import insert_or_existing, lock_row
 from ..curriculum import Competency, CurriculumStore
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
@@ -209,11 +209,14 @@ def revoke_assessment(actor: User, assessment: Assessment, reason: str, now: dat
     if not (actor.id == assessment.assessor_id or may_oversee(actor, assessment.site_id)):
         raise NotFoundError("not allowed")
     reason = reason_text(reason)
-    if assessment.revocation is not None:
+    revocation, inserted = insert_or_existing(
+        Revocation(assessment_id=assessment.id, revoked_by_id=actor.id, reason=reason, created_at=now),
+        lambda: db.session.scalar(select(Revocation).where(Revocation.assessment_id == assessment.id)),
+    )
+    if not inserted:
+        if revocation.revoked_by_id == actor.id and revocation.reason == reason:
+            return revocation  # the same form sent twice: done once
         raise InvalidInput("reason", _l("This assessment was revoked already."))
-    revocation = Revocation(assessment_id=assessment.id, revoked_by_id=actor.id, reason=reason, created_at=now)
-    db.session.add(revocation)
-    db.session.flush()
     record(
         actor,
         "assessment.revoke",
@@ -253,9 +256,13 @@ def close_flag(actor: User, flag: SafetyFlag, note: str, now: datetime | None = 
         may_oversee(actor, flag.site_id) or (actor.role == Role.TRAINER and trainer_may_see_trainee(actor, trainee))
     ):
         raise NotFoundError("not allowed")
-    if flag.closed_at is not None:
-        raise InvalidInput("note", _l("This flag is closed already."))
     note = reason_text(note, "note", _l("Write a short note on how the concern was resolved."))
+    lock_row(SafetyFlag, flag.id)
+    db.session.refresh(flag)  # as the request before us (a double tap) left it
+    if flag.closed_at is not None:
+        if flag.closed_by_id == actor.id and flag.close_note == note:
+            return  # the same form sent twice: closed once
+        raise InvalidInput("note", _l("This flag is closed already."))
     later = [
         a
         for a in db.session.scalars(

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..accounts.forms import JoinForm, JoinNewForm
 from ..accounts.models import Role, TokenPurpose, User
-from ..accounts.services import create_user, issue_token
+from ..accounts.services import issue_token
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db, limiter
 from ..learning import reflections
@@ -299,19 +299,9 @@ def join():
                 cohort = services.cohort_by_code(form.code.data)
                 if cohort is None:
                     raise InvalidInput("code", _("No open cohort has this code. Check it with your trainer."))
-                login = form.login.data.strip().lower()
-                person, _secret = create_user(
-                    None,
-                    name=form.name.data,
-                    role=Role.TRAINEE,
-                    site_id=cohort.site_id,
-                    login=login,
-                    email=login if "@" in login else None,
-                    language=cohort.language,
-                    password=form.password.data,
-                    via="code",
+                person = services.join_as_newcomer(
+                    cohort, name=form.name.data, login=form.login.data.strip().lower(), password=form.password.data
                 )
-                services.enrol(None, cohort, person)
         except InvalidInput as exc:
             attach_error(form, exc)
         else:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
-from ..accounts.models import Role, User
-from ..accounts.services import create_user
+from ..accounts.models import Role, TokenPurpose, User
+from ..accounts.passwords import verify_password
+from ..accounts.services import create_user, find_by_login, issue_token
 from ..audit import record
-from ..concurrency import insert_or_existing
+from ..concurrency import insert_or_existing, lock_row
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
 from ..models_base import utcnow
@@ -250,6 +251,41 @@ def join_with_code(trainee: User, code: str, now: datetime | None = None) -> Coh
     return cohort
 
 
+DOUBLE_TAP_WINDOW = timedelta(minutes=10)
+
+
+def join_as_newcomer(cohort: Cohort, *, name: str, login: str, password: str, now: datetime | None = None) -> User:
+    """Create a trainee account with the cohort code and enrol it.
+
+    The same form sent twice (a double tap) gives the same account: an account made
+    with this code minutes ago, whose password the form also knows, is the sender's."""
+    now = now or utcnow()
+    lock_row(Cohort, cohort.id)
+    existing = find_by_login(login)
+    if (
+        existing is not None
+        and existing.role == Role.TRAINEE
+        and existing.created_at > now - DOUBLE_TAP_WINDOW
+        and db.session.get(Enrolment, (cohort.id, existing.id)) is not None
+        and verify_password(existing.password_hash, password)
+    ):
+        return existing
+    person, _secret = create_user(
+        None,
+        name=name,
+        role=Role.TRAINEE,
+        site_id=cohort.site_id,
+        login=login,
+        email=login if "@" in login else None,
+        language=cohort.language,
+        password=password,
+        via="code",
+        now=now,
+    )
+    enrol(None, cohort, person, now=now)
+    return person
+
+
 def add_trainee(
     actor: User,
     cohort: Cohort,
@@ -263,6 +299,25 @@ def add_trainee(
     """Create a trainee account in the cohort's site and enrol it; returns the one-time link secret."""
     if not can_run(actor, cohort):
         raise NotFoundError("not allowed")
+    # The same form sent twice must not make two accounts (names make usernames, so
+    # the second would get another one): the trainee just added is the same person,
+    # and gets a fresh link (the older one stops working; the page shows the new one).
+    lock_row(Cohort, cohort.id)
+    clean = " ".join((name or "").split())
+    recent = db.session.scalar(
+        select(User)
+        .join(Enrolment, Enrolment.user_id == User.id)
+        .where(
+            Enrolment.cohort_id == cohort.id,
+            Enrolment.enrolled_by_id == actor.id,
+            User.name == clean,
+            User.role == Role.TRAINEE,
+            User.created_at > (now or utcnow()) - DOUBLE_TAP_WINDOW,
+            User.password_hash.is_(None),
+        )
+    )
+    if recent is not None and (not login or recent.login == login.strip().lower()):
+        return recent, issue_token(actor, recent, TokenPurpose.INVITE, now=now)
     user, secret = create_user(
         actor,
         name=name,

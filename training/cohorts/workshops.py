@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 
 from ..accounts.models import User
 from ..audit import record
+from ..concurrency import lock_row
 from ..curriculum import CurriculumStore
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
@@ -48,6 +49,15 @@ def add_workshop(
     unknown = set(modules) - set(store.meta().modules)
     if unknown:
         raise InvalidInput("modules", _l("Choose modules from the curriculum."))
+    # A double tap must not make two workshops: the same title on the same day is the same one.
+    lock_row(Cohort, cohort.id)
+    same = db.session.scalar(
+        select(Workshop).where(
+            Workshop.cohort_id == cohort.id, Workshop.title == title[:200], Workshop.held_on == held_on
+        )
+    )
+    if same is not None:
+        return same
     workshop = Workshop(
         cohort_id=cohort.id,
         title=title[:200],
