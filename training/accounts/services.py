@@ -19,6 +19,7 @@ from ..audit import record
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
 from ..models_base import utcnow
+from ..textcheck import clean_name, name_problem
 from .models import AccountToken, Role, TokenPurpose, User
 from .passwords import hash_password, password_problem, verify_password
 
@@ -87,9 +88,11 @@ def create_user(
 
     ``actor`` None means the command line (trusted operator)."""
     now = now or utcnow()
-    name = " ".join((name or "").split())
+    name = clean_name(name)
     if not name:
         raise InvalidInput("name", _l("Enter a name."))
+    if problem := name_problem(name):
+        raise InvalidInput("name", problem)
     if len(name) > 200:
         raise InvalidInput("name", _l("The name is too long."))
     if role != Role.ADMIN and not site_id:
@@ -276,9 +279,11 @@ def update_user(
 ) -> None:
     if not can_manage(actor, role, user.site_id) or (role != Role.ADMIN and not user.site_id):
         raise InvalidInput("role", _l("You cannot give this role."))
-    name = " ".join((name or "").split())
+    name = clean_name(name)
     if not name:
         raise InvalidInput("name", _l("Enter a name."))
+    if problem := name_problem(name):
+        raise InvalidInput("name", problem)
     email = (email or "").strip().lower() or None
     if email and not EMAIL_RE.match(email):
         raise InvalidInput("email", _l("This is not an email address."))

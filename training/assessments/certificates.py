@@ -15,6 +15,7 @@ from ..concurrency import lock_row
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
 from ..models_base import utcnow
+from ..textcheck import has_control_characters
 from .models import Certificate
 from .services import may_oversee, reason_text
 from .status import CompetencyStatus, all_achieved
@@ -124,7 +125,7 @@ def confirm_certificate(actor: User, certificate: Certificate, note: str, now: d
 
 def by_code(code: str) -> Certificate | None:
     code = (code or "").strip().upper()
-    if len(code) > 32:
+    if len(code) > 32 or has_control_characters(code):
         return None
     return db.session.scalar(select(Certificate).where(Certificate.code == code))
 

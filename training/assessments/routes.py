@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from .. import textcheck
 from ..accounts.models import Role, User
 from ..audit import AuditEvent
 from ..cohorts import services as cohorts
@@ -401,7 +402,8 @@ def revoke_certificate(certificate_id: int):
 @bp.get("/sites/<site_id>/assessments.csv")
 @roles_required("admin", "coordinator")
 def site_csv(site_id: str):
-    if not services.may_oversee(current_user, site_id):
+    # Only known sites: the id goes into the file name of the download.
+    if site_id not in store().sites() or not services.may_oversee(current_user, site_id):
         abort(404)
     rows = db.session.scalars(
         select(Assessment).where(Assessment.site_id == site_id).order_by(Assessment.created_at)
@@ -492,6 +494,9 @@ def audit():
             day = date.fromisoformat(value) if value else None
         except ValueError:
             flash(_("Dates are written like 2026-11-27."), "error")
+            day = None
+        if day is not None and not textcheck.date_in_range(day):
+            flash(str(textcheck.DATE_RANGE_MESSAGE), "error")  # 9999-12-31 has no next day
             day = None
         if day is not None:
             start = datetime(day.year, day.month, day.day, tzinfo=UTC)

@@ -16,6 +16,7 @@ from ..concurrency import insert_or_existing, lock_row
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
 from ..models_base import utcnow
+from ..textcheck import clean_name, name_problem
 from .models import Cohort, Enrolment, cohort_trainers
 
 # No 0/O or 1/I/L: codes are read aloud and copied from paper.
@@ -114,9 +115,11 @@ def new_join_code() -> str:
 
 
 def _validate(name: str, language: str, languages: tuple[str, ...], start: date | None, end: date | None) -> str:
-    name = " ".join((name or "").split())
+    name = clean_name(name)
     if not name:
         raise InvalidInput("name", _l("Enter a name."))
+    if problem := name_problem(name):
+        raise InvalidInput("name", problem)
     if language not in languages:
         raise InvalidInput("language", _l("Choose one of the site's languages."))
     if start and end and end < start:
@@ -303,7 +306,7 @@ def add_trainee(
     # the second would get another one): the trainee just added is the same person,
     # and gets a fresh link (the older one stops working; the page shows the new one).
     lock_row(Cohort, cohort.id)
-    clean = " ".join((name or "").split())
+    clean = clean_name(name)
     recent = db.session.scalar(
         select(User)
         .join(Enrolment, Enrolment.user_id == User.id)

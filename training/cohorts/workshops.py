@@ -14,6 +14,7 @@ from ..curriculum import CurriculumStore
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
 from ..models_base import utcnow
+from ..textcheck import clean_name
 from .models import Attendance, Cohort, Workshop
 from .services import can_run, trainees_of
 
@@ -41,7 +42,7 @@ def add_workshop(
 ) -> Workshop:
     if not can_run(actor, cohort):
         raise NotFoundError("not allowed")
-    title = " ".join((title or "").split())
+    title = clean_name(title)
     if not title:
         raise InvalidInput("title", _l("Enter a title."))
     if held_on is None:

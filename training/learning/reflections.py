@@ -18,6 +18,7 @@ from ..curriculum import ModuleView
 from ..errors import InvalidInput
 from ..extensions import db
 from ..models_base import utcnow
+from ..textcheck import CONTROL_MESSAGE, has_control_characters
 from .models import Reflection
 
 MAX_LENGTH = 20_000
@@ -48,6 +49,8 @@ def save_reflection(
     if prompt and prompt not in {p for p, _ in prompts_of(view)}:
         raise InvalidInput("prompt", _l("This reflection prompt does not exist in the module."))
     body = (body or "").replace("\r\n", "\n")
+    if has_control_characters(body, multiline=True):
+        raise InvalidInput("body", CONTROL_MESSAGE)
     if len(body) > MAX_LENGTH:
         raise InvalidInput("body", _l("The text is too long (at most %(n)s characters).", n=MAX_LENGTH))
     entry = db.session.scalar(
