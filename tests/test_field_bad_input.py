@@ -215,3 +215,34 @@ def test_site_ids_with_quotes_or_line_breaks_never_reach_a_header(tmp_path):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_direction_overrides_never_reach_a_certificate_pdf(site, tmp_path):
+    """A name stored with an override (before names were cleaned) prints in its own order in the PDF."""
+    import io
+
+    from pypdf import PdfReader
+
+    from training.assessments.models import Certificate
+
+    app, world = site
+    with app.app_context():
+        certificate = Certificate(
+            code="BIDI-TEST-0001",
+            trainee_id=world.trainee_ids[0],
+            site_id="elbtal",
+            language="en",
+            trainee_name="Ann \u202eXYZ\u202c Smith",
+            issued_by_id=world.coordinator_id,
+            trainer_id=world.trainer_id,
+            competencies=[],
+            basis=[],
+        )
+        db.session.add(certificate)
+        db.session.commit()
+        certificate_id = certificate.id
+    answer = client_as(app, "coord").get(f"/certificates/{certificate_id}.pdf")
+    assert answer.status_code == 200
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(answer.data)).pages)
+    assert "Ann XYZ Smith" in text
+    assert not any(c in text for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

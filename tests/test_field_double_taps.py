@@ -281,3 +281,25 @@ def test_double_tap_revocations_flag_close_and_certificates(live):
     revoke = {"reason": "Issued by mistake, sorry."}
     _no_500_same_answer(*double_tap(coordinator, f"/certificates/{certificate_id}/revoke", revoke))
     assert _count(app, AuditEvent, AuditEvent.action == "certificate.revoke") == 1
+
+
+def test_error_page_renders_after_a_failed_transaction(tmp_path):
+    """A request that dies mid-transaction still gets the full error page (the handler rolls back)."""
+    from training.accounts.models import User
+
+    with database(KIND, tmp_path) as url:
+        app = build_app(url, tmp_path, RATELIMIT_ENABLED=False)
+        seed(app, trainees=1)
+
+        @app.post("/test-broken-write")
+        def broken_write():
+            db.session.add(User(login="trainee0", name="Twin", role="trainee", site_id="elbtal"))
+            db.session.flush()  # duplicate login: IntegrityError, the transaction is dead
+            return "unreachable"
+
+        with live_server(app) as base:
+            phone = Browser(base)
+            assert phone.sign_in("trainee0", PASSWORD).status == 302
+            answer = phone.post("/test-broken-write")
+    assert answer.status == 500
+    assert "Something went wrong on our side" in answer.body and "Internal Server Error" not in answer.body

@@ -272,3 +272,23 @@ def test_login_page_names_the_wait(room):
     answer = request(base, "POST", "/login", {"login": "trainee9", "password": "y"}, headers=WIFI)
     assert answer.status == 429
     assert re.search(r"Wait \d+ seconds", answer.body)
+
+
+def test_replayed_cookies_after_sign_out_with_the_test_client(tmp_path):
+    """The same guarantee through Flask's test client: copy the cookies, sign out, put them back."""
+    with database(KIND, tmp_path) as url:
+        app = build_app(url, tmp_path, RATELIMIT_ENABLED=False)
+        seed(app, trainees=1)
+        client = app.test_client()
+        client.post("/login", data={"login": "trainee0", "password": PASSWORD, "remember": "y"})
+        assert client.get("/en/journal").status_code == 200
+        saved = {name: client.get_cookie(name).value for name in ("session", "remember_token")}
+        assert client.post("/logout").status_code == 302
+        thief = app.test_client()
+        for name, value in saved.items():
+            thief.set_cookie(name, value)
+        answer = thief.get("/en/journal")
+        assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
