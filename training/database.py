@@ -33,12 +33,24 @@ def _writing_request() -> bool:
     return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
 
 
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT", "CREATE", "DROP", "ALTER")
+
+
 def _sqlite_begin(conn) -> None:
     # Two writers that both began by reading cannot both upgrade to a write lock: SQLite
-    # answers "database is locked" at once, whatever the busy timeout. BEGIN IMMEDIATE
-    # takes the write lock first, so concurrent POSTs (double taps) queue on the busy
-    # timeout instead of failing. Reads (GET) keep a plain BEGIN and never wait.
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if _writing_request() else "BEGIN")
+    # answers "database is locked" at once, whatever the busy timeout. So a request that
+    # may write (POST) takes the write lock first with BEGIN IMMEDIATE, and concurrent
+    # POSTs (double taps) queue on the busy timeout instead of failing.
+    if _writing_request():
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Everything else (pages, background builds, the command line) reads without a
+    # transaction, always seeing the latest data, and begins at its first write
+    # (_sqlite_begin_on_write), as the sqlite3 module itself would.
+
+
+def _sqlite_begin_on_write(conn, cursor, statement, parameters, context, executemany) -> None:
+    if not conn.connection.dbapi_connection.in_transaction and statement.lstrip()[:9].upper().startswith(_WRITES):
+        cursor.execute("BEGIN IMMEDIATE")
 
 
 def init_app(app: Flask) -> None:
@@ -51,3 +63,4 @@ def init_app(app: Flask) -> None:
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas(app.config["SQLITE_BUSY_TIMEOUT_MS"]))
             event.listen(engine, "begin", _sqlite_begin)
+            event.listen(engine, "before_cursor_execute", _sqlite_begin_on_write)
