@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..database import lock_on_first_write
 from ..errors import InvalidInput
 from ..extensions import db, limiter
 from ..i18n import curriculum_languages
@@ -30,6 +31,7 @@ def _failed(response) -> bool:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@lock_on_first_write
 def login():
     # Guessing is capped by database counters of failed attempts (accounts.throttle),
     # shared by every server process; successful sign-ins never count.
