@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 
+from .curriculum import CurriculumStore
 from .errors import NotFoundError
 from .i18n import (
     curriculum_languages,
@@ -19,10 +20,12 @@ from .i18n import (
     text_direction,
 )
 from .qr import qr_svg
+from .roles import role_name
 from .textcheck import has_control_characters, strip_bidi_controls
 
 
-def store():
+def store() -> CurriculumStore:
+    """The app's one curriculum store (every area reads content through it)."""
     return current_app.extensions["curriculum"]
 
 
@@ -50,18 +53,6 @@ def switch_language_url(code: str) -> str:
         args = {**request.view_args, "lang": code}
         return url_for(request.endpoint, **args)
     return url_for("learning.index", lang=code)
-
-
-ROLE_NAMES = {
-    "admin": lazy_gettext("Organisation admin"),
-    "coordinator": lazy_gettext("Site coordinator"),
-    "trainer": lazy_gettext("Trainer"),
-    "trainee": lazy_gettext("Trainee"),
-}
-
-
-def role_name(role) -> str:
-    return str(ROLE_NAMES.get(getattr(role, "value", role), role))
 
 
 def _no_bidi_controls(value):

@@ -14,9 +14,10 @@ from ..curriculum import CurriculumStore
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
 from ..models_base import utcnow
+from ..permissions import may_run_cohort
 from ..textcheck import clean_name
 from .models import Attendance, Cohort, Workshop
-from .services import can_run, trainees_of
+from .services import trainees_of
 
 
 def workshops_of(cohort: Cohort) -> list[Workshop]:
@@ -40,7 +41,7 @@ def add_workshop(
     modules: list[str],
     now: datetime | None = None,
 ) -> Workshop:
-    if not can_run(actor, cohort):
+    if not may_run_cohort(actor, cohort):
         raise NotFoundError("not allowed")
     title = clean_name(title)
     if not title:
@@ -75,7 +76,7 @@ def add_workshop(
 
 def workshop_for(actor: User, cohort: Cohort, workshop_id: int) -> Workshop:
     workshop = db.session.get(Workshop, workshop_id)
-    if workshop is None or workshop.cohort_id != cohort.id or not can_run(actor, cohort):
+    if workshop is None or workshop.cohort_id != cohort.id or not may_run_cohort(actor, cohort):
         raise NotFoundError("no such workshop")
     return workshop
 
