@@ -7,6 +7,7 @@ which one wins; the loser must neither fail nor leave a half-written object behi
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
@@ -43,3 +44,19 @@ def lock_row(model: type, row_id: int) -> None:
     from sqlalchemy import select
 
     db.session.execute(select(model.id).where(model.id == row_id).with_for_update())
+
+
+def lock_on_first_write(view: Callable) -> Callable:
+    """For a view whose writes need no earlier read under lock (sign-in: one atomic upsert,
+    one update): on SQLite it reads without taking the write lock, so its slow part (argon2,
+    about 0.1 s) runs in parallel across workers when a whole class signs in at once.
+    (database._writing_request reads the flag; other POSTs begin with BEGIN IMMEDIATE.)"""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        from flask import g
+
+        g.sqlite_begin_on_write = True
+        return view(*args, **kwargs)
+
+    return wrapped

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -36,23 +33,8 @@ def _writing_request() -> bool:
     return (
         has_request_context()
         and request.method not in ("GET", "HEAD", "OPTIONS")
-        and not g.get("sqlite_begin_on_write", False)
+        and not g.get("sqlite_begin_on_write", False)  # set by concurrency.lock_on_first_write
     )
-
-
-def lock_on_first_write(view: Callable) -> Callable:
-    """For a view whose writes need no earlier read under lock (sign-in: one atomic upsert,
-    one update): on SQLite it reads without taking the write lock, so its slow part (argon2,
-    about 0.1 s) runs in parallel across workers when a whole class signs in at once."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        from flask import g
-
-        g.sqlite_begin_on_write = True
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT", "CREATE", "DROP", "ALTER")

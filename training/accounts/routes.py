@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..database import lock_on_first_write
+from ..concurrency import lock_on_first_write
 from ..downloads import csv_download, download
 from ..errors import InvalidInput
 from ..extensions import db, limiter
