@@ -12,7 +12,7 @@ from ..concurrency import lock_on_first_write
 from ..downloads import csv_download, download
 from ..errors import InvalidInput
 from ..extensions import db, limiter
-from ..i18n import curriculum_languages
+from ..i18n import curriculum_languages, select_locale
 from ..models_base import utcnow
 from ..web import store
 from ..webforms import attach_error, safe_next, wants_next
@@ -30,6 +30,12 @@ def _home() -> str:
 def _failed(response) -> bool:
     """Flask-Limiter counts only failed attempts: a class behind one address must all get in."""
     return response.status_code != 302
+
+
+def _landing() -> str:
+    """Where a sign-in lands: the module list in the person's language, straight away (the root
+    page would only redirect there; a class signing in at once queues for every extra hop)."""
+    return url_for("learning.index", lang=select_locale())
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -55,7 +61,7 @@ def login():
             throttle.record_success(form.login.data)
             login_user(user, remember=form.remember.data)
             db.session.commit()
-            response = redirect(safe_next(form.next.data, _home()))
+            response = redirect(safe_next(form.next.data, _landing()))
             throttle.remember_device(current_app, response, known, user.id)
             return response
         if limited:
