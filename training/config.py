@@ -126,6 +126,9 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session: shared phones sit idle
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Redis down: limits go on in each process's memory (logged), never a 500 on sign-in.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
     "SQLITE_BUSY_TIMEOUT_MS": 5000,
     "MANUAL_CACHE_DIR": None,  # default: <instance>/manuals
     "SMTP_HOST": None,

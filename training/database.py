@@ -11,6 +11,10 @@ from .extensions import db, migrate
 
 def _sqlite_pragmas(busy_timeout_ms: int):
     def on_connect(dbapi_connection, _record) -> None:
+        # SQLAlchemy, not the sqlite3 module, starts transactions (see _sqlite_begin): the
+        # module's own implicit BEGIN breaks SAVEPOINTs, so a duplicate key could not be
+        # caught inside a savepoint and the whole request failed.
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         # WAL lets readers carry on while one writer writes; the timeout makes a
         # second writer wait instead of failing with "database is locked".
@@ -22,6 +26,37 @@ def _sqlite_pragmas(busy_timeout_ms: int):
     return on_connect
 
 
+def _writing_request() -> bool:
+    """A request that may change data (POST and friends): its transaction should write-lock at once."""
+    from flask import g, has_request_context, request
+
+    return (
+        has_request_context()
+        and request.method not in ("GET", "HEAD", "OPTIONS")
+        and not g.get("sqlite_begin_on_write", False)  # set by concurrency.lock_on_first_write
+    )
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT", "CREATE", "DROP", "ALTER")
+
+
+def _sqlite_begin(conn) -> None:
+    # Two writers that both began by reading cannot both upgrade to a write lock: SQLite
+    # answers "database is locked" at once, whatever the busy timeout. So a request that
+    # may write (POST) takes the write lock first with BEGIN IMMEDIATE, and concurrent
+    # POSTs (double taps) queue on the busy timeout instead of failing.
+    if _writing_request():
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Everything else (pages, background builds, the command line) reads without a
+    # transaction, always seeing the latest data, and begins at its first write
+    # (_sqlite_begin_on_write), as the sqlite3 module itself would.
+
+
+def _sqlite_begin_on_write(conn, cursor, statement, parameters, context, executemany) -> None:
+    if not conn.connection.dbapi_connection.in_transaction and statement.lstrip()[:9].upper().startswith(_WRITES):
+        cursor.execute("BEGIN IMMEDIATE")
+
+
 def init_app(app: Flask) -> None:
     from . import models  # noqa: F401 - registers every table with the metadata
 
@@ -31,3 +66,5 @@ def init_app(app: Flask) -> None:
         engine: Engine = db.engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas(app.config["SQLITE_BUSY_TIMEOUT_MS"]))
+            event.listen(engine, "begin", _sqlite_begin)
+            event.listen(engine, "before_cursor_execute", _sqlite_begin_on_write)

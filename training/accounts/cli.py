@@ -71,6 +71,7 @@ def reset_password_command(login: str, password: str | None) -> None:
         if problem:
             raise click.ClickException(f"--password: {problem}")
         user.password_hash = hash_password(password)
+        user.end_sessions()  # an operator's reset is for a lost or taken-over account
         db.session.commit()
         click.echo(f"password set for {user.login}")
         return

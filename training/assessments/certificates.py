@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..accounts.models import User
 from ..audit import record
 from ..cohorts.models import Cohort, Enrolment
+from ..concurrency import lock_row
 from ..dates import local_date
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
@@ -60,6 +61,17 @@ def issue_certificate(
     trainer = next((t for t in trainers_of_trainee(trainee) if t.id == trainer_id), None)
     if trainer is None:
         raise InvalidInput("trainer", _l("Choose one of the trainee's trainers."))
+    competencies = [s.competency.id for s in record_]
+    basis = sorted(i for s in record_ for i in s.basis)
+    # Issuing twice on the same evidence (a double tap) gives the one certificate.
+    lock_row(User, trainee.id)
+    same = db.session.scalar(
+        select(Certificate)
+        .where(Certificate.trainee_id == trainee.id, Certificate.revoked_at.is_(None))
+        .order_by(Certificate.issued_at.desc())
+    )
+    if same is not None and same.basis == basis and same.competencies == competencies:
+        return same
     certificate = Certificate(
         code=new_code(),
         trainee_id=trainee.id,
@@ -69,8 +81,8 @@ def issue_certificate(
         issued_at=now,
         issued_by_id=actor.id,
         trainer_id=trainer.id,
-        competencies=[s.competency.id for s in record_],
-        basis=sorted(i for s in record_ for i in s.basis),
+        competencies=competencies,
+        basis=basis,
     )
     db.session.add(certificate)
     db.session.flush()
@@ -92,7 +104,11 @@ def revoke_certificate(actor: User, certificate: Certificate, reason: str, now: 
     if not may_revoke_certificate(actor, certificate):
         raise NotFoundError("not allowed")
     reason = reason_text(reason)
+    lock_row(Certificate, certificate.id)
+    db.session.refresh(certificate)  # as the request before us (a double tap) left it
     if certificate.revoked_at is not None:
+        if certificate.revoked_by_id == actor.id and certificate.revoke_reason == reason:
+            return  # the same form sent twice: revoked once
         raise InvalidInput("reason", _l("This certificate was revoked already."))
     certificate.revoked_at, certificate.revoked_by_id, certificate.revoke_reason = now, actor.id, reason
     certificate.needs_review = False
