@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .problems import ContentError, Problem
-from .yamlfile import key_lines, load_yaml
+from .yamlfile import load_yaml_with_lines
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 COMPETENCY_ID_RE = re.compile(r"^[A-Z][0-9]+$")
@@ -384,8 +384,8 @@ def parse_module(data: bytes, *, slug: str, lang: str, path: str) -> ModuleDoc:
     text = text.replace("\r\n", "\n").lstrip("\ufeff")
     front, front_line, body, body_line = split_front_matter(text, path)
     parser = _Parser(path)
-    lines_of_keys = key_lines(front, front_line)
-    meta = _parse_meta(load_yaml(front, path, front_line), lines_of_keys, parser)
+    front_data, lines_of_keys = load_yaml_with_lines(front, path, front_line)
+    meta = _parse_meta(front_data, lines_of_keys, parser)
 
     body_lines = body.split("\n")
     chunks: list[tuple[str | None, str, int, int]] = []  # (id, title, heading line, first body line)
