@@ -63,6 +63,7 @@ def make_app(database_url: str, tmp_path: Path, curriculum: Path = REAL_CURRICUL
         "RATELIMIT_ENABLED": False,
         "MANUAL_CACHE_DIR": str(tmp_path / "manuals"),
         "SERVER_NAME": None,
+        "CURRICULUM_FRESHNESS": 0,  # tests edit curriculum files and expect the next access to see it
         **extra,
     }
     app = create_app(config)

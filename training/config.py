@@ -101,4 +101,6 @@ DEFAULTS: dict[str, Any] = {
     "BASE_URL": "http://127.0.0.1:5000",
     "REDIS_URL": None,
     "PROXY_COUNT": 0,
+    # Seconds the curriculum files are trusted unchecked (checked at most once per request anyway).
+    "CURRICULUM_FRESHNESS": 1.0,
 }
