@@ -258,7 +258,13 @@ def _merge_sections(
 class CurriculumStore:
     """Access to one curriculum folder; safe to share between threads."""
 
-    def __init__(self, root: Path | str, render_cache_size: int = 512, freshness: float = 0.0):
+    def __init__(
+        self,
+        root: Path | str,
+        render_cache_size: int = 512,
+        freshness: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.root = Path(root).resolve()
         self._docs: _FileCache[ModuleDoc] = _FileCache()
         self._yaml: _FileCache[tuple[Any, str]] = _FileCache()
@@ -267,8 +273,9 @@ class CurriculumStore:
         self._render_lock = threading.Lock()
         # Seconds a checked snapshot is used without looking at the files again (0: check every access).
         self.freshness = freshness
+        self._clock = clock
         self._snapshot = _Snapshot(1)
-        self._checked_at = time.monotonic()
+        self._checked_at = clock()
         self._check_lock = threading.Lock()
 
     # -- snapshots -----------------------------------------------------------
@@ -278,14 +285,14 @@ class CurriculumStore:
         if pinned is not None:
             return pinned
         snapshot = self._snapshot
-        if self.freshness > 0 and time.monotonic() - self._checked_at < self.freshness:
+        if self.freshness > 0 and self._clock() - self._checked_at < self.freshness:
             return snapshot
         with self._check_lock:
             if self._snapshot is not snapshot:  # another thread has just checked
                 return self._snapshot
             if snapshot.changed():
                 snapshot = self._snapshot = _Snapshot(snapshot.number + 1)
-            self._checked_at = time.monotonic()
+            self._checked_at = self._clock()
         return snapshot
 
     @property
