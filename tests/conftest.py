@@ -145,6 +145,7 @@ def _settings(database_url: str, tmp_path: Path, curriculum: Path, **extra) -> d
         "RATELIMIT_ENABLED": False,
         "MANUAL_CACHE_DIR": str(tmp_path / "manuals"),
         "SERVER_NAME": None,
+        "CURRICULUM_FRESHNESS": 0,  # tests edit curriculum files and expect the next access to see it
         **extra,
     }
 

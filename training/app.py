@@ -54,9 +54,9 @@ def configure_database(app: Flask) -> None:
 
 
 def configure_curriculum(app: Flask) -> None:
-    from .curriculum import CurriculumStore
+    from . import content
 
-    app.extensions["curriculum"] = CurriculumStore(app.config["CURRICULUM_DIR"])
+    content.init_app(app)
 
 
 def configure_i18n(app: Flask) -> None:

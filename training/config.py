@@ -6,6 +6,7 @@
 | SECRET_KEY | generated into the instance folder outside production |
 | DATABASE_URL | sqlite:///<instance>/peerpath.db |
 | CURRICULUM_DIR | <project>/curriculum |
+| CURRICULUM_FRESHNESS | 1 (seconds a checked curriculum is trusted; 0: check on every request) |
 | REDIS_URL | unset: in-process worker and in-memory rate limits |
 | MANUAL_CACHE_DIR | <instance>/manuals (built PDF manuals; shared storage when several hosts build) |
 | BASE_URL | http://127.0.0.1:5000; required in production (links printed by the CLI and on certificates) |
@@ -95,6 +96,7 @@ def from_environment(instance: Path) -> dict[str, Any]:
         "SECRET_KEY": _secret_key(instance, production),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance),
         "CURRICULUM_DIR": os.environ.get("CURRICULUM_DIR") or str(PROJECT_ROOT / "curriculum"),
+        "CURRICULUM_FRESHNESS": float(os.environ.get("CURRICULUM_FRESHNESS") or 1.0),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "MANUAL_CACHE_DIR": os.environ.get("MANUAL_CACHE_DIR") or None,
         "SMTP_HOST": os.environ.get("SMTP_HOST") or None,
@@ -137,4 +139,6 @@ DEFAULTS: dict[str, Any] = {
     "BASE_URL": "http://127.0.0.1:5000",
     "REDIS_URL": None,
     "PROXY_COUNT": 0,
+    # Seconds the curriculum files are trusted unchecked (checked at most once per request anyway).
+    "CURRICULUM_FRESHNESS": 1.0,
 }

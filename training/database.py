@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import click
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from .extensions import db, migrate
+from .extensions import db
 
 
 def _sqlite_pragmas(busy_timeout_ms: int):
@@ -61,10 +64,47 @@ def init_app(app: Flask) -> None:
     from . import models  # noqa: F401 - registers every table with the metadata
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
+    # Flask-Migrate imports Alembic (a few tenths of a second): only `flask db` and migration code
+    # need it, so it is set up on first use, not on every start of a web worker or CLI command.
+    app.extensions["migrate"] = _DeferredMigrate(app)
+    app.cli.add_command(_DeferredDbGroup(app))
     with app.app_context():
         engine: Engine = db.engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas(app.config["SQLITE_BUSY_TIMEOUT_MS"]))
             event.listen(engine, "begin", _sqlite_begin)
             event.listen(engine, "before_cursor_execute", _sqlite_begin_on_write)
+
+
+def setup_migrations(app: Flask) -> Any:
+    """Set up Flask-Migrate for ``app`` now; returns its ``app.extensions["migrate"]`` entry."""
+    entry = app.extensions.get("migrate")
+    if entry is None or isinstance(entry, _DeferredMigrate):
+        from flask_migrate import Migrate
+
+        Migrate().init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
+    return app.extensions["migrate"]
+
+
+class _DeferredMigrate:
+    """Stands in for Flask-Migrate's entry in ``app.extensions`` until something reads it."""
+
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(setup_migrations(self._app), name)
+
+
+class _DeferredDbGroup(click.Group):
+    """``flask db``: listed in the help as usual, Flask-Migrate's own group once it is run."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__("db", help="Perform database migrations.")
+        self._app = app
+
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        setup_migrations(self._app)  # also puts Flask-Migrate's group in place of this one
+        from flask_migrate.cli import db as db_group
+
+        return db_group.make_context(info_name, args, parent=parent, **extra)

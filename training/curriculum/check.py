@@ -20,7 +20,7 @@ from .document import COMPETENCY_ID_RE, ID_RE, ModuleDoc, parse_module, revision
 from .languages import is_known
 from .paths import symlinks
 from .problems import ContentError, Problem
-from .yamlfile import key_lines, load_yaml
+from .yamlfile import load_yaml_with_lines
 
 
 @dataclass
@@ -47,7 +47,7 @@ class _Context:
             self.add(path, 1, "error", f"cannot read file: {exc}")
             return None
         try:
-            return load_yaml(text, self.rel(path)), key_lines(text), revision_of(data)
+            return (*load_yaml_with_lines(text, self.rel(path)), revision_of(data))
         except ContentError as exc:
             self.problems.extend(exc.problems)
             return None
