@@ -62,6 +62,7 @@ def make_app(database_url: str, tmp_path: Path, curriculum: Path = REAL_CURRICUL
         "PASSWORD_MEMORY_KIB": 1024,  # argon2id, cheap for tests
         "RATELIMIT_ENABLED": False,
         "MANUAL_CACHE_DIR": str(tmp_path / "manuals"),
+        "SOURCE_REVISIONS_DIR": str(tmp_path / "source-revisions"),
         "SERVER_NAME": None,
         **extra,
     }

@@ -39,6 +39,8 @@ def configure_settings(app: Flask, test_config: Mapping[str, Any] | None) -> Non
         app.config.from_mapping(test_config)
     if not app.config.get("MANUAL_CACHE_DIR"):
         app.config["MANUAL_CACHE_DIR"] = str(instance / "manuals")
+    if not app.config.get("SOURCE_REVISIONS_DIR"):
+        app.config["SOURCE_REVISIONS_DIR"] = str(instance / "source-revisions")
 
 
 def configure_database(app: Flask) -> None:
@@ -50,7 +52,9 @@ def configure_database(app: Flask) -> None:
 def configure_curriculum(app: Flask) -> None:
     from .curriculum import CurriculumStore
 
-    app.extensions["curriculum"] = CurriculumStore(app.config["CURRICULUM_DIR"])
+    app.extensions["curriculum"] = CurriculumStore(
+        app.config["CURRICULUM_DIR"], revisions=app.config["SOURCE_REVISIONS_DIR"]
+    )
 
 
 def configure_i18n(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""``flask curriculum ...``: validate, report translation status, mark translations current."""
+"""``flask curriculum ...``: validate, report translation status and changes, mark translations current."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .curriculum import CurriculumStore, check_curriculum, mark_current, revision_of, status
+from .curriculum.sourcediff import SectionChange, SourceDiff
+from .curriculum.translation import changes
 
 curriculum_cli = AppGroup("curriculum", help="Check and maintain the curriculum files.")
 
@@ -16,7 +18,9 @@ STATE_MARKS = {"source": "source", "ok": "ok", "outdated": "OUTDATED", "missing"
 
 
 def _store(path: str | None) -> CurriculumStore:
-    return CurriculumStore(path or current_app.config["CURRICULUM_DIR"])
+    return CurriculumStore(
+        path or current_app.config["CURRICULUM_DIR"], revisions=current_app.config.get("SOURCE_REVISIONS_DIR")
+    )
 
 
 @curriculum_cli.command("check")
@@ -57,6 +61,116 @@ def status_command(path: str | None) -> None:
     for row in rows:
         cells = (STATE_MARKS[row.states[lang]].ljust(8) for lang in languages)
         click.echo(" ".join([row.name.ljust(width), *cells]).rstrip())
+    outdated = [(row.name, lang) for row in rows for lang in languages if row.states[lang] == "outdated"]
+    outdated = [(name, lang) for name, lang in outdated if name in store.meta().modules]
+    if outdated:
+        click.echo("")
+        click.echo("To update (see 'flask curriculum diff MODULE LANG'):")
+    for name, lang in outdated:
+        diff = changes(store, name, lang)
+        if diff.found:
+            what = (
+                f"{_count(diff.changed_sections, 'changed section')}, {_count(diff.words_to_update, 'word')} to update"
+            )
+        else:
+            what = f"old source not found: review the whole module ({_count(diff.words_to_update, 'word')})"
+        click.echo(f"  {name} {lang}: {what}")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+DIFF_CONTEXT_LINES = 1
+
+
+def _diff_lines(entry: SectionChange) -> list[str]:
+    """The word diff as lines, [-removed-] and {+added+}, with unchanged lines far from a change left out."""
+    if entry.state in ("added", "unknown"):
+        return (entry.new_text or "").split("\n")
+    if entry.state == "removed":
+        return (entry.old_text or "").split("\n")
+    lines: list[tuple[str, bool]] = [("", False)]
+    marks = {"delete": ("[-", "-]", "red"), "insert": ("{+", "+}", "green")}
+    for word in entry.words:
+        for n, piece in enumerate(word.text.split("\n")):
+            if n:
+                lines.append(("", False))
+            text, changed = lines[-1]
+            if word.op == "equal" or not piece:
+                lines[-1] = (text + piece, changed)
+            else:
+                start, end, colour = marks[word.op]
+                lines[-1] = (text + click.style(f"{start}{piece}{end}", fg=colour), True)
+    near = {
+        i + d
+        for i, (_, changed) in enumerate(lines)
+        if changed
+        for d in range(-DIFF_CONTEXT_LINES, DIFF_CONTEXT_LINES + 1)
+    }
+    out: list[str] = []
+    for i, (text, _) in enumerate(lines):
+        if i in near:
+            out.append(text)
+        elif out and out[-1] != "…":
+            out.append("…")
+    return out
+
+
+def _print_diff(diff: SourceDiff) -> None:
+    entries = diff.changed if diff.found else diff.entries
+    labels = {"front-matter": "front matter (title, summary, objectives)", "introduction": "introduction"}
+    for entry in entries:
+        name = labels.get(entry.id) or f"## {entry.title} {{#{entry.id}}}"
+        state = entry.state if not entry.moved else ("moved" if entry.state == "unchanged" else f"{entry.state}, moved")
+        if entry.state == "unknown":
+            state = "old text not found, whole section"
+        click.echo("")
+        click.echo(click.style(f"{name}: {state} ({_count(entry.words_to_update, 'word')} to update)", bold=True))
+        for line in _diff_lines(entry):
+            click.echo(f"    {line}".rstrip())
+    unchanged = [e.id for e in diff.entries if e.kind == "section" and not e.needs_update]
+    if diff.found and unchanged:
+        click.echo("")
+        click.echo(f"Unchanged sections: {', '.join(unchanged)}")
+
+
+@curriculum_cli.command("diff")
+@click.argument("slug")
+@click.argument("lang")
+@click.option("--path", "path", type=click.Path(file_okay=False), help="Curriculum folder (default: CURRICULUM_DIR).")
+def diff_command(slug: str, lang: str, path: str | None) -> None:
+    """What changed in the source of module SLUG since its LANG translation was made, section by section."""
+    store = _store(path)
+    try:
+        diff = changes(store, slug, lang)
+    except ValueError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(1) from None
+    source_language = store.meta().source_language
+    if lang == source_language:
+        click.echo(f"{lang} is the source language of {slug}: there is no translation to compare.")
+        return
+    if diff.from_revision is None:
+        click.echo(f"{slug} has no {lang} translation yet: translate the whole module.")
+        return
+    if diff.current:
+        click.echo(f"{slug} {lang} is current: made from source revision {diff.to_revision}; nothing changed.")
+        return
+    click.echo(
+        f"{slug} {lang}: made from source revision {diff.from_revision}, the source is now at {diff.to_revision}."
+    )
+    if diff.found:
+        click.echo(
+            f"Old source text from {diff.origin}. {_count(diff.changed_sections, 'changed section')}, "
+            f"{_count(diff.words_to_update, 'word')} to update."
+        )
+    else:
+        click.echo(
+            f"The source text of revision {diff.from_revision} was not found (not in Git history, not in the "
+            "revision store): every section is shown whole."
+        )
+    _print_diff(diff)
 
 
 @curriculum_cli.command("revision")

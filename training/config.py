@@ -8,6 +8,7 @@
 | CURRICULUM_DIR | <project>/curriculum |
 | REDIS_URL | unset: in-process worker and in-memory rate limits |
 | MANUAL_CACHE_DIR | <instance>/manuals (built PDF manuals; shared storage when several hosts build) |
+| SOURCE_REVISIONS_DIR | <instance>/source-revisions (old source files, for "what changed since the translation") |
 | BASE_URL | http://127.0.0.1:5000 (for links printed by the CLI and on certificates) |
 | PROXY_COUNT | 0; behind a reverse proxy, how many proxies to trust for the client address and host |
 | SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, MAIL_FROM | unset: no mail, links shown on screen |
@@ -66,6 +67,7 @@ def from_environment(instance: Path) -> dict[str, Any]:
         "CURRICULUM_DIR": os.environ.get("CURRICULUM_DIR") or str(PROJECT_ROOT / "curriculum"),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "MANUAL_CACHE_DIR": os.environ.get("MANUAL_CACHE_DIR") or None,
+        "SOURCE_REVISIONS_DIR": os.environ.get("SOURCE_REVISIONS_DIR") or None,
         "SMTP_HOST": os.environ.get("SMTP_HOST") or None,
         "SMTP_PORT": int(os.environ.get("SMTP_PORT") or 587),
         "SMTP_USER": os.environ.get("SMTP_USER") or None,
@@ -95,6 +97,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "SQLITE_BUSY_TIMEOUT_MS": 5000,
     "MANUAL_CACHE_DIR": None,  # default: <instance>/manuals
+    "SOURCE_REVISIONS_DIR": None,  # default: <instance>/source-revisions
     "SMTP_HOST": None,
     "SMTP_PORT": 587,
     "MAIL_FROM": "peerpath@localhost",

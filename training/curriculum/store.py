@@ -32,6 +32,7 @@ from .render import (
     render_intro,
     render_section,
 )
+from .revisions import RevisionStore
 from .yamlfile import load_yaml
 
 log = logging.getLogger(__name__)
@@ -199,8 +200,12 @@ def _merge_sections(
 class CurriculumStore:
     """Access to one curriculum folder; safe to share between threads."""
 
-    def __init__(self, root: Path | str, render_cache_size: int = 512):
+    def __init__(
+        self, root: Path | str, render_cache_size: int = 512, revisions: RevisionStore | Path | str | None = None
+    ):
         self.root = Path(root).resolve()
+        # Where source revisions are kept for "what changed since the translation" (None: Git only).
+        self.revisions = RevisionStore(revisions) if isinstance(revisions, (str, Path)) else revisions
         self._docs: _FileCache[ModuleDoc] = _FileCache()
         self._yaml: _FileCache[tuple[Any, str]] = _FileCache()
         self._rendered: OrderedDict[tuple, Any] = OrderedDict()
@@ -227,7 +232,15 @@ class CurriculumStore:
     def doc(self, slug: str, lang: str, site: str | None = None) -> ModuleDoc | None:
         path = self.module_path(slug, lang, site)
         rel = self.relpath(path)
-        return self._docs.get(path, lambda data: parse_module(data, slug=slug, lang=lang, path=rel), lambda d: d.ok)
+
+        def parse(data: bytes) -> ModuleDoc:
+            doc = parse_module(data, slug=slug, lang=lang, path=rel)
+            # Runs only when the file changed, so keeping each new source revision costs nothing per request.
+            if self.revisions is not None and site is None and doc.ok and lang == self.meta().source_language:
+                self.revisions.record(slug, lang, data)
+            return doc
+
+        return self._docs.get(path, parse, lambda d: d.ok)
 
     # -- curriculum, sites, framework ---------------------------------------
 

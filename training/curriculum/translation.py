@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .document import parse_module, revision_of
 from .problems import ContentError
+from .sourcediff import SourceDiff, source_diff
 from .store import CurriculumStore
 from .yamlfile import load_yaml
 
@@ -107,3 +108,27 @@ def mark_current(store: CurriculumStore, name: str, lang: str) -> tuple[Path, st
         raise ValueError(f"{target} has no front matter") from None
     target.write_text(updated, encoding="utf-8")
     return target, revision
+
+
+def changes(store: CurriculumStore, slug: str, lang: str) -> SourceDiff:
+    """What changed in the source of ``slug`` since its ``lang`` translation was made (ValueError if unknown)."""
+    meta = store.meta()
+    if slug not in meta.modules:
+        raise ValueError(f"unknown module {slug!r} (known: {', '.join(meta.modules)})")
+    if lang not in meta.languages:
+        raise ValueError(f"unknown language {lang!r} (known: {', '.join(meta.languages)})")
+    source_file = store.module_path(slug, meta.source_language)
+    if not source_file.exists():
+        raise ValueError(f"module {slug!r} has no source file {store.relpath(source_file)}")
+    target = store.module_path(slug, lang)
+    from_revision = None
+    if lang == meta.source_language:
+        from_revision = revision_of(source_file.read_bytes())
+    elif target.exists():
+        try:
+            from_revision = parse_module(
+                target.read_bytes(), slug=slug, lang=lang, path=str(target)
+            ).meta.source_revision
+        except ContentError:
+            from_revision = None
+    return source_diff(source_file, slug, meta.source_language, lang, from_revision, store.revisions)
