@@ -191,3 +191,57 @@ def mark_current_command(name: str, lang: str, path: str | None) -> None:
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{target}: source_revision {revision}")
+
+
+@curriculum_cli.command("export")
+@click.argument("lang")
+@click.argument("slugs", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(["po", "xliff"]), default="po", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout).")
+@click.option("--path", "path", type=click.Path(file_okay=False), help="Curriculum folder (default: CURRICULUM_DIR).")
+def export_command(lang: str, slugs: tuple[str, ...], fmt: str, output: str | None, path: str | None) -> None:
+    """Export modules (all when none are named) in LANG as PO or XLIFF segments for translation tools."""
+    from .curriculum.exchange import export
+
+    store = _store(path)
+    try:
+        data = export(store, slugs or store.meta().modules, lang, fmt)  # type: ignore[arg-type]
+    except ValueError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(1) from None
+    if output:
+        Path(output).write_bytes(data)
+        click.echo(f"{output}: {', '.join(slugs or store.meta().modules)} in {lang}", err=True)
+    else:
+        click.get_binary_stream("stdout").write(data)
+
+
+@curriculum_cli.command("import")
+@click.argument("lang")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["po", "xliff"]), help="Default: from the file name.")
+@click.option("--dry-run", is_flag=True, help="Check only; write nothing.")
+@click.option("--path", "path", type=click.Path(file_okay=False), help="Curriculum folder (default: CURRICULUM_DIR).")
+def import_command(lang: str, file: str, fmt: str | None, dry_run: bool, path: str | None) -> None:
+    """Put translated PO or XLIFF segments back into the LANG module files; refused whole when ids do not match."""
+    from .curriculum.exchange import import_file
+
+    if fmt is None:
+        suffix = Path(file).suffix.lower()
+        fmt = "po" if suffix in (".po", ".pot") else "xliff" if suffix in (".xlf", ".xliff") else None
+        if fmt is None:
+            raise click.ClickException(f"{file}: say --format po or --format xliff")
+    result = import_file(_store(path), Path(file).read_bytes(), file, lang, fmt, write=not dry_run)  # type: ignore[arg-type]
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    if not result.ok:
+        click.echo("Import refused; no file was changed.", err=True)
+        raise SystemExit(1)
+    for written in result.written:
+        click.echo(f"{written}: updated")
+    if result.untranslated:
+        click.echo(f"{_count(result.untranslated, 'segment')} untranslated or marked fuzzy: kept as they were.")
+    if dry_run:
+        click.echo("Dry run: the import would be accepted; nothing was written.")
+    elif not result.written:
+        click.echo("Nothing changed.")
