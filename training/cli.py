@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .curriculum import CurriculumStore, check_curriculum, mark_current, revision_of, status
+from .curriculum import CurriculumStore, check_curriculum, revision_of, status
 from .curriculum.sourcediff import SectionChange, SourceDiff
 from .curriculum.translation import changes
 
@@ -185,12 +185,84 @@ def revision_command(file: str) -> None:
 @click.argument("lang")
 @click.option("--path", "path", type=click.Path(file_okay=False), help="Curriculum folder (default: CURRICULUM_DIR).")
 def mark_current_command(name: str, lang: str, path: str | None) -> None:
-    """After review: record that NAME (a module slug or 'competencies') in LANG matches the source."""
+    """After review: record that NAME (a module slug or 'competencies') in LANG matches the source.
+
+    Needs every review step (curriculum.yaml review_steps) recorded for the current source revision.
+    """
+    from .models_base import utcnow
+    from .translations.services import mark_reviewed_current
+
     try:
-        target, revision = mark_current(_store(path), name, lang)
+        target, revision = mark_reviewed_current(None, _store(path), name, lang, utcnow())
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{target}: source_revision {revision}")
+
+
+@curriculum_cli.command("review")
+@click.argument("name")
+@click.argument("lang")
+@click.argument("step")
+@click.option("--by", "login", required=True, help="Sign-in name of the person who did the step.")
+@click.option("--note", default="", help="What was checked or changed.")
+@click.option(
+    "--attach", type=click.Path(exists=True, dir_okay=False), help="A file to keep with the step (a back-translation)."
+)
+@click.option("--path", "path", type=click.Path(file_okay=False), help="Curriculum folder (default: CURRICULUM_DIR).")
+def review_command(
+    name: str, lang: str, step: str, login: str, note: str, attach: str | None, path: str | None
+) -> None:
+    """Record review STEP (e.g. translated, peer-reviewed, approved) for NAME in LANG."""
+    from sqlalchemy import select
+
+    from .accounts.models import User
+    from .extensions import db
+    from .models_base import utcnow
+    from .translations.services import NotAllowed, record_step
+
+    actor = db.session.scalar(select(User).where(User.login == login))
+    if actor is None:
+        raise click.ClickException(f"--by: no account {login!r}")
+    attachment = (Path(attach).name, Path(attach).read_bytes()) if attach else None
+    try:
+        entry = record_step(actor, _store(path), name, lang, step, note, utcnow(), attachment)
+    except (NotAllowed, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{name} {lang}: {entry.step} recorded by {login} for source revision {entry.source_revision}")
+
+
+@curriculum_cli.command("grant-translator")
+@click.argument("login")
+@click.argument("lang")
+@click.option("--approver", is_flag=True, help="May also record the last review step (approval).")
+@click.option("--site", "site_id", help="Only this site's overlays.")
+@click.option("--path", "path", type=click.Path(file_okay=False), help="Curriculum folder (default: CURRICULUM_DIR).")
+def grant_translator_command(login: str, lang: str, approver: bool, site_id: str | None, path: str | None) -> None:
+    """Let LOGIN translate and review LANG (run by whoever administers the server)."""
+    from sqlalchemy import select
+
+    from .accounts.models import User
+    from .audit import record
+    from .extensions import db
+    from .models_base import utcnow
+    from .translations.models import TranslatorGrant
+
+    store = _store(path)
+    if lang not in store.meta().languages or lang == store.meta().source_language:
+        raise click.ClickException(f"{lang!r} is not a translation language of this curriculum")
+    if site_id and site_id not in store.sites():
+        raise click.ClickException(f"--site: unknown site {site_id!r}")
+    user = db.session.scalar(select(User).where(User.login == login))
+    if user is None:
+        raise click.ClickException(f"no account {login!r}")
+    now = utcnow()
+    grant = TranslatorGrant(user_id=user.id, lang=lang, site_id=site_id, may_approve=approver, granted_at=now)
+    db.session.add(grant)
+    db.session.flush()
+    record(None, "translation.grant", "translator_grant", grant.id, site_id, now, login=login, lang=lang)
+    db.session.commit()
+    scope = f" (overlays of site {site_id})" if site_id else ""
+    click.echo(f"{login} may translate {lang}{scope}" + (" and approve" if approver else ""))
 
 
 @curriculum_cli.command("export")

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .document import parse_module, revision_of
+from .document import ID_RE, parse_module, revision_of
 from .problems import ContentError
 from .sourcediff import SourceDiff, source_diff
 from .store import CurriculumStore
@@ -132,3 +132,16 @@ def changes(store: CurriculumStore, slug: str, lang: str) -> SourceDiff:
         except ContentError:
             from_revision = None
     return source_diff(source_file, slug, meta.source_language, lang, from_revision, store.revisions)
+
+
+DEFAULT_REVIEW_STEPS = ("translated", "peer-reviewed", "approved")
+
+
+def review_steps(store: CurriculumStore) -> tuple[str, ...]:
+    """The review steps a translation goes through, in order (``review_steps`` in curriculum.yaml)."""
+    loaded = store._yaml_file(store.root / "curriculum.yaml")
+    data = loaded[0] if loaded and isinstance(loaded[0], dict) else {}
+    steps = data.get("review_steps")
+    if isinstance(steps, list) and steps and all(isinstance(s, str) and ID_RE.match(s) for s in steps):
+        return tuple(dict.fromkeys(steps))
+    return DEFAULT_REVIEW_STEPS
