@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from training.accounts.models import Role
 from training.curriculum import check_curriculum, revision_of
+from training.extensions import db
 
-from .conftest import FIXTURE_CURRICULUM
+from .conftest import FIXTURE_CURRICULUM, make_user
 
 
 @pytest.fixture
@@ -216,6 +218,19 @@ def test_status_and_mark_current(cur, runner):
     assert table[1].split() == ["basics", "source", "OUTDATED"]
     assert table[2].split() == ["listening", "source", "missing"]
     assert table[3].split() == ["competencies", "source", "ok"]
+    refused = runner.invoke(args=["curriculum", "mark-current", "basics", "he", "--path", str(cur)])
+    assert refused.exit_code == 1 and "translated, peer-reviewed, approved" in refused.output
+    with runner.app.app_context():
+        make_user("noa", Role.TRAINER, "galil")
+        make_user("dana", Role.TRAINEE, "galil")
+        make_user("admin", Role.ADMIN, None)
+        db.session.commit()
+    for login in ("noa", "dana"):
+        granted = runner.invoke(args=["curriculum", "grant-translator", login, "he", "--path", str(cur)])
+        assert granted.exit_code == 0, granted.output
+    for step, login in (("translated", "noa"), ("peer-reviewed", "dana"), ("approved", "admin")):
+        done = runner.invoke(args=["curriculum", "review", "basics", "he", step, "--by", login, "--path", str(cur)])
+        assert done.exit_code == 0, done.output
     result = runner.invoke(args=["curriculum", "mark-current", "basics", "he", "--path", str(cur)])
     assert result.exit_code == 0, result.output
     assert f"source_revision: {revision_of(source.read_bytes())}" in (cur / "modules/basics/he.md").read_text()

@@ -125,9 +125,11 @@ def configure_blueprints(app: Flask) -> None:
     from .learning.routes import bp as learning_bp
     from .manuals.routes import bp as manuals_bp
     from .paper.routes import bp as paper_bp
+    from .translations.routes import bp as translations_bp
 
     for blueprint in (health_bp, accounts_bp, manage_bp, cohorts_bp, assessments_bp, manuals_bp, paper_bp, learning_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(translations_bp)
 
 
 def configure_commands(app: Flask) -> None:
