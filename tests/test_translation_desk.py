@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from datetime import UTC, datetime
 
@@ -82,7 +83,7 @@ def test_steps_in_order_by_different_people_then_mark_current(desk_app):
             services.record_step(grace, store, "peer-role", "lg", "peer-reviewed", "", NOW)
         with pytest.raises(services.ReviewError, match="cannot be marked current"):
             services.mark_reviewed_current(grace, store, "peer-role", "lg", NOW)
-        back = ("peer-role-lg-back.txt", "Back-translation into English.".encode())
+        back = ("peer-role-lg-back.txt", b"Back-translation into English.")
         services.record_step(joseph, store, "peer-role", "lg", "peer-reviewed", "Reads well.", NOW, back)
         with pytest.raises(services.NotAllowed):
             services.record_step(joseph, store, "peer-role", "lg", "approved", "", NOW)  # no may_approve
@@ -100,9 +101,8 @@ def test_review_history_is_append_only(desk_app):
         store = desk_app.extensions["curriculum"]
         services.record_step(user("grace"), store, "peer-role", "lg", "translated", "first", NOW)
         for statement in ("UPDATE translation_steps SET note = 'changed'", "DELETE FROM translation_steps"):
-            with pytest.raises(DatabaseError):
-                with db.session.begin_nested():
-                    db.session.execute(text(statement))
+            with pytest.raises(DatabaseError), db.session.begin_nested():
+                db.session.execute(text(statement))
         db.session.rollback()
         assert db.session.query(TranslationStep).one().note == "first"
 
@@ -150,7 +150,7 @@ def test_steps_through_the_web_with_a_back_translation(desk_app):
     login(grace, "grace")
     login(joseph, "joseph")
     assert grace.post("/desk/peer-role/lg/steps", data={"step": "translated", "note": "done"}).status_code == 302
-    upload = {"step": "peer-reviewed", "note": "ok", "attachment": (__import__("io").BytesIO(b"back"), "back.txt")}
+    upload = {"step": "peer-reviewed", "note": "ok", "attachment": (io.BytesIO(b"back"), "back.txt")}
     assert joseph.post("/desk/peer-role/lg/steps", data=upload, content_type="multipart/form-data").status_code == 302
     with desk_app.app_context():
         entry = db.session.query(TranslationStep).filter_by(step="peer-reviewed").one()
