@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .curriculum import CurriculumStore, check_curriculum, revision_of, status
-from .curriculum.sourcediff import SectionChange, SourceDiff
+from .curriculum.sourcediff import SectionChange, SourceDiff, excerpt
 from .curriculum.translation import changes
 
 curriculum_cli = AppGroup("curriculum", help="Check and maintain the curriculum files.")
@@ -90,31 +90,17 @@ def _diff_lines(entry: SectionChange) -> list[str]:
         return (entry.new_text or "").split("\n")
     if entry.state == "removed":
         return (entry.old_text or "").split("\n")
-    lines: list[tuple[str, bool]] = [("", False)]
     marks = {"delete": ("[-", "-]", "red"), "insert": ("{+", "+}", "green")}
-    for word in entry.words:
-        for n, piece in enumerate(word.text.split("\n")):
-            if n:
-                lines.append(("", False))
-            text, changed = lines[-1]
-            if word.op == "equal" or not piece:
-                lines[-1] = (text + piece, changed)
-            else:
-                start, end, colour = marks[word.op]
-                lines[-1] = (text + click.style(f"{start}{piece}{end}", fg=colour), True)
-    near = {
-        i + d
-        for i, (_, changed) in enumerate(lines)
-        if changed
-        for d in range(-DIFF_CONTEXT_LINES, DIFF_CONTEXT_LINES + 1)
-    }
-    out: list[str] = []
-    for i, (text, _) in enumerate(lines):
-        if i in near:
-            out.append(text)
-        elif out and out[-1] != "…":
-            out.append("…")
-    return out
+
+    def show(word) -> str:
+        if word.op == "equal":
+            return word.text
+        start, end, colour = marks[word.op]
+        return click.style(f"{start}{word.text}{end}", fg=colour)
+
+    return [
+        "…" if line is None else "".join(show(w) for w in line) for line in excerpt(entry.words, DIFF_CONTEXT_LINES)
+    ]
 
 
 def _print_diff(diff: SourceDiff) -> None:

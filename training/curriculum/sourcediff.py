@@ -238,3 +238,23 @@ def source_diff(
 
 def _compare_same(doc: ModuleDoc, data: bytes) -> tuple[SectionChange, ...]:
     return tuple(e for e in compare(doc, data, doc, data) if e.kind == "section")
+
+
+def excerpt(words: tuple[WordChange, ...], context: int = 1) -> list[list[WordChange] | None]:
+    """The diff as lines of changes, keeping ``context`` unchanged lines around each; None stands for a gap."""
+    lines: list[list[WordChange]] = [[]]
+    for word in words:
+        for n, piece in enumerate(word.text.split("\n")):
+            if n:
+                lines.append([])
+            if piece:
+                lines[-1].append(WordChange(word.op, piece))
+    changed = [i for i, line in enumerate(lines) if any(w.op != "equal" for w in line)]
+    near = {i + d for i in changed for d in range(-context, context + 1)}
+    out: list[list[WordChange] | None] = []
+    for i, line in enumerate(lines):
+        if i in near:
+            out.append(line)
+        elif out and out[-1] is not None:
+            out.append(None)
+    return out

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..curriculum import CurriculumStore, direction
+from ..curriculum.sourcediff import excerpt
 from ..curriculum.translation import changes
 from ..extensions import db
 from ..models_base import utcnow
@@ -93,6 +94,7 @@ def module(slug: str, lang: str):
         text_dir=direction(lang),
         step_names=STEP_NAMES,
         change_names=CHANGE_NAMES,
+        excerpt=excerpt,
         may_record=state.next_step is not None
         and may_review_translation(current_user, lang, state.next_step, state.steps),
         may_approve=may_review_translation(current_user, lang, state.steps[-1], state.steps),
