@@ -243,3 +243,26 @@ def test_export_cli_refuses_unknown_names(fixture_root, runner):
     assert ghost.exit_code == 1 and "unknown module 'ghost'" in ghost.output
     source = runner.invoke(args=["curriculum", "export", "en", "--path", str(fixture_root)])
     assert source.exit_code == 1 and "'en' is not a translation language" in source.output
+
+
+def test_imported_changes_are_a_draft_until_marked_current(fixture_root):
+    store = CurriculumStore(fixture_root)
+    catalogue = po.pofile.parsestring(export(store, ["basics"], "he", "po"))
+    for unit in catalogue.units:
+        if unit.getcontext() == "basics/role/p1":
+            unit.target = "עמיתים מקשיבים היטב."
+    assert import_file(store, bytes(catalogue), "he.po", "he", "po").ok
+    path = fixture_root / "modules/basics/he.md"
+    assert "draft: true" in path.read_text()
+    # Readers get the source until the review is done; the desk (and sites that chose so) see the draft.
+    assert store.module("basics", "he").fallback
+    assert store.module("basics", "he", drafts=True).draft
+    site_file = fixture_root / "sites/testsite/site.yaml"
+    site_file.write_text(site_file.read_text() + "show_draft_translations: true\n")
+    view = CurriculumStore(fixture_root).module("basics", "he", "testsite")
+    assert view.draft and not view.fallback
+    from training.curriculum import mark_current
+
+    mark_current(store, "basics", "he")
+    assert "draft:" not in path.read_text()
+    assert not store.module("basics", "he").fallback

@@ -378,6 +378,9 @@ def _plan_module(
             )
             return None
         updated = _set_yaml_field(_strip_source_fields(updated, where), "source_revision", source_revision, True)
+    if updated != text and not re.search(r"(?m)^draft:\s*true\s*$", updated.split("\n---", 1)[0]):
+        # Imported text has not been reviewed yet: readers keep seeing the source until it is marked current.
+        updated = _set_yaml_field(updated, "draft", "true", True)
     # The result must still be a module with the same structure; refuse anything else.
     rel = store.relpath(target_path)
     try:

@@ -91,6 +91,7 @@ class Site:
     languages: tuple[str, ...]
     timezone: str
     revision: str
+    show_drafts: bool = False  # show draft translations to readers (with a notice) instead of the source
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,11 @@ class ModuleView:
     @property
     def fallback(self) -> bool:
         return self.doc.lang != self.lang
+
+    @property
+    def draft(self) -> bool:
+        """A translation shown before its review is done (only where the site chose to show drafts)."""
+        return self.doc is not self.source and self.doc.meta.draft
 
     @property
     def outdated(self) -> bool:
@@ -282,6 +288,7 @@ class CurriculumStore:
                 languages=languages or (default,),
                 timezone=str(data.get("timezone") or "UTC"),
                 revision=revision,
+                show_drafts=data.get("show_draft_translations") is True,
             )
         return sites
 
@@ -338,7 +345,9 @@ class CurriculumStore:
                 return doc
         return None
 
-    def module(self, slug: str, lang: str, site: str | Site | None = None) -> ModuleView | None:
+    def module(
+        self, slug: str, lang: str, site: str | Site | None = None, drafts: bool | None = None
+    ) -> ModuleView | None:
         meta = self.meta()
         if slug not in meta.modules:
             return None
@@ -346,9 +355,12 @@ class CurriculumStore:
         if source is None:
             return None
         doc = self.doc(slug, lang) if lang != meta.source_language else source
-        if doc is None or doc.section_ids_differ(source):
-            doc = source
         site_obj = self.site(site) if isinstance(site, str) else site
+        # Draft translations (not yet reviewed) reach readers only where the site chose so;
+        # the translators' desk asks for them explicitly.
+        show_drafts = drafts if drafts is not None else bool(site_obj and site_obj.show_drafts)
+        if doc is None or doc.section_ids_differ(source) or (doc.meta.draft and not show_drafts):
+            doc = source
         overlay = self.overlay(slug, lang, site_obj)
         return ModuleView(
             slug=slug,

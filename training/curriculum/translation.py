@@ -106,6 +106,9 @@ def mark_current(store: CurriculumStore, name: str, lang: str) -> tuple[Path, st
         updated = _set_yaml_field(text, "source_revision", revision, front_matter)
     except StopIteration:
         raise ValueError(f"{target} has no front matter") from None
+    if front_matter:
+        # Marked current after review: no longer a draft.
+        updated = re.sub(r"(?m)^draft:.*\n", "", updated, count=1)
     target.write_text(updated, encoding="utf-8")
     return target, revision
 

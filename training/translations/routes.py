@@ -67,7 +67,7 @@ def module(slug: str, lang: str):
     if slug not in meta.modules:
         abort(404)
     source_view = store().module(slug, meta.source_language)
-    view = store().module(slug, lang)
+    view = store().module(slug, lang, drafts=True)
     if source_view is None or view is None:
         abort(404)
     source = store().render(source_view, "trainer")

@@ -44,6 +44,7 @@ class Workflow:
     file_revision: str | None
     round: tuple[TranslationStep, ...]  # steps done towards the current source revision, in order
     history: tuple[TranslationStep, ...]  # every step ever, newest first
+    draft: bool = False  # the file says draft: true (not shown to trainees)
 
     @property
     def exists(self) -> bool:
@@ -67,7 +68,7 @@ class Workflow:
 
     @property
     def in_review(self) -> bool:
-        return bool(self.round) and not (self.current and self.complete)
+        return self.draft or (bool(self.round) and not (self.current and self.complete))
 
 
 def _files(store: CurriculumStore, name: str, lang: str) -> tuple[Path, Path]:
@@ -78,10 +79,10 @@ def _files(store: CurriculumStore, name: str, lang: str) -> tuple[Path, Path]:
     return store.module_path(name, meta.source_language), store.module_path(name, lang)
 
 
-def _translated_from(target: Path, name: str) -> str | None:
-    text = target.read_text(encoding="utf-8")
-    for line in text.split("\n")[: 200 if name != COMPETENCIES else 50]:
-        if line.startswith("source_revision:"):
+def _front_field(target: Path, key: str) -> str | None:
+    """A top-level ``key: value`` from a module's front matter or a YAML file, without parsing it all."""
+    for line in target.read_text(encoding="utf-8").split("\n")[:200]:
+        if line.startswith(f"{key}:"):
             return line.split(":", 1)[1].strip().strip("'\"") or None
     return None
 
@@ -110,10 +111,11 @@ def workflow(store: CurriculumStore, name: str, lang: str) -> Workflow:
         lang=lang,
         steps=steps,
         source_revision=source_revision,
-        translated_from=_translated_from(target, name) if exists else None,
+        translated_from=_front_field(target, "source_revision") if exists else None,
         file_revision=revision_of(target.read_bytes()) if exists else None,
         round=current_round,
         history=history,
+        draft=exists and name != COMPETENCIES and _front_field(target, "draft") == "true",
     )
 
 
