@@ -270,3 +270,16 @@ def test_shipped_status_shows_partial_languages(runner):
             sum(rows[name][lang_index] in ("ok", "OUTDATED") for name in rows if name not in ("module", "competencies"))
             >= 3
         )
+
+
+def test_review_steps_are_configurable_and_checked(cur):
+    from training.curriculum import CurriculumStore
+    from training.curriculum.translation import review_steps
+
+    assert review_steps(CurriculumStore(cur)) == ("translated", "peer-reviewed", "approved")
+    config = cur / "curriculum.yaml"
+    config.write_text(config.read_text() + "review_steps: [translated, back-translated, approved]\n")
+    assert review_steps(CurriculumStore(cur)) == ("translated", "back-translated", "approved")
+    assert errors(cur) == []
+    config.write_text(config.read_text().replace("back-translated", "Back Translated"))
+    assert any("review_steps must be a list of step ids" in e for e in errors(cur))
