@@ -198,12 +198,12 @@ def desk_cell(store: CurriculumStore, slug: str, lang: str) -> DeskCell:
     state = workflow(store, slug, lang)
     if not state.exists:
         return DeskCell("missing", 0, _source_words(store, slug), state)
-    diff: SourceDiff = changes(store, slug, lang)
-    if state.in_review:
-        return DeskCell("in-review", diff.changed_sections, diff.words_to_update if not diff.current else 0, state)
     if state.current:
-        return DeskCell("current", 0, 0, state)
-    return DeskCell("outdated", diff.changed_sections, diff.words_to_update, state)
+        return DeskCell("in-review" if state.in_review else "current", 0, 0, state)
+    # Only outdated translations need the (costlier) comparison with the old source.
+    diff: SourceDiff = changes(store, slug, lang)
+    kind = "in-review" if state.in_review else "outdated"
+    return DeskCell(kind, diff.changed_sections, diff.words_to_update, state)
 
 
 def desk(store: CurriculumStore, actor, languages: tuple[str, ...]) -> list[tuple[str, dict[str, DeskCell]]]:
