@@ -164,3 +164,13 @@ def test_steps_through_the_web_with_a_back_translation(desk_app):
     root = desk_app.config["TEST_ROOT"]
     source = CurriculumStore(root).doc("peer-role", "en")
     assert f"source_revision: {source.revision}" in (root / "modules/peer-role/lg.md").read_text()
+
+
+def test_unknown_step_is_a_message_not_a_missing_page(desk_app):
+    client = desk_app.test_client()
+    login(client, "grace")
+    response = client.post("/desk/peer-role/lg/steps", data={"step": "proofread"}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "unknown review step &#39;proofread&#39;" in response.get_data(as_text=True)
+    with desk_app.app_context():
+        assert db.session.query(TranslationStep).count() == 0

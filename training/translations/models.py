@@ -12,7 +12,6 @@ from sqlalchemy import DDL, Boolean, ForeignKey, Index, Integer, LargeBinary, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..assessments.models import append_only_statements
 from ..extensions import db
 from ..models_base import UTCDateTime, utcnow
 
@@ -56,8 +55,23 @@ class TranslationStep(db.Model):
 
 
 # Review history is append-only, like assessments: a wrong step is followed by a new one, never edited.
-for _dialect in ("sqlite", "postgresql"):
-    for _statement in append_only_statements(_dialect, "translation_steps"):
+# The same triggers as the migration creates; kept here so create_all (tests) builds them too.
+_APPEND_ONLY_DDL = {
+    "sqlite": [
+        f"CREATE TRIGGER translation_steps_no_{op.lower()} BEFORE {op} ON translation_steps "
+        "BEGIN SELECT RAISE(ABORT, 'translation_steps are append-only: record a revocation instead'); END"
+        for op in ("UPDATE", "DELETE")
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION peerpath_append_only() RETURNS trigger AS $$ BEGIN "
+        "RAISE EXCEPTION '% are append-only: record a revocation instead', TG_TABLE_NAME; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER translation_steps_append_only BEFORE UPDATE OR DELETE ON translation_steps "
+        "FOR EACH ROW EXECUTE FUNCTION peerpath_append_only()",
+    ],
+}
+for _dialect, _statements in _APPEND_ONLY_DDL.items():
+    for _statement in _statements:
+        # DDL() formats the statement with %-placeholders of its own: double any literal %.
         event.listen(
             TranslationStep.__table__,
             "after_create",

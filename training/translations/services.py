@@ -131,6 +131,8 @@ def record_step(
 ) -> TranslationStep:
     """Record that ``actor`` did review ``step``; steps go in the configured order, by different people."""
     state = workflow(store, name, lang)
+    if step not in state.steps and may_translate(actor, lang):
+        raise ReviewError(f"unknown review step {step!r} (steps: {', '.join(state.steps)})")
     if not may_review_translation(actor, lang, step, state.steps):
         raise NotAllowed(f"{getattr(actor, 'login', actor)} may not record {step!r} for {lang}")
     if not state.exists:
