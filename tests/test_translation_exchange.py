@@ -266,3 +266,14 @@ def test_imported_changes_are_a_draft_until_marked_current(fixture_root):
     mark_current(store, "basics", "he")
     assert "draft:" not in path.read_text()
     assert not store.module("basics", "he").fallback
+
+
+def test_xliff_units_nested_in_groups_are_read(fixture_root):
+    """Some tools wrap units in <group> elements; the module still comes from the enclosing <file>."""
+    store = CurriculumStore(fixture_root)
+    data = export(store, ["basics"], "he", "xliff").decode()
+    data = data.replace("<body>", "<body><group id='g1'>").replace("</body>", "</group></body>")
+    data = data.replace(">חימום<", ">חימום קצר<")
+    result = import_file(store, data.encode(), "he.xlf", "he", "xliff")
+    assert result.ok, result.problems
+    assert '::: activity title="חימום קצר" duration=15' in (fixture_root / "modules/basics/he.md").read_text()

@@ -246,7 +246,8 @@ def read_xliff(data: bytes, name: str) -> tuple[list[Incoming], dict[str, str], 
     problems: list[Problem] = []
     for unit in catalogue.units:
         element = unit.xmlelement
-        file_node = element.getparent().getparent() if element.getparent() is not None else None
+        # The enclosing <file> names the module, however deep tools nest units in <group>s.
+        file_node = next((a for a in element.iterancestors() if str(a.tag).endswith("}file")), None)
         original = file_node.get("original", "") if file_node is not None else ""
         module, _, revision = original.partition("@")
         if revision:
