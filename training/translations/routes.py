@@ -34,11 +34,6 @@ def store() -> CurriculumStore:
     return current_app.extensions["curriculum"]
 
 
-@bp.app_context_processor
-def desk_globals() -> dict:
-    return {"may_use_translation_desk": may_use_translation_desk}
-
-
 def _allowed(lang: str) -> None:
     meta = store().meta()
     if lang not in meta.languages or lang == meta.source_language or not may_translate(current_user, lang):

@@ -8,9 +8,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .curriculum import CurriculumStore, check_curriculum, revision_of, status
-from .curriculum.sourcediff import SectionChange, SourceDiff, excerpt
-from .curriculum.translation import changes
+from ..curriculum import CurriculumStore, check_curriculum, revision_of, status
+from ..curriculum.sourcediff import SectionChange, SourceDiff, excerpt
+from ..curriculum.translation import changes
 
 curriculum_cli = AppGroup("curriculum", help="Check and maintain the curriculum files.")
 
@@ -175,8 +175,8 @@ def mark_current_command(name: str, lang: str, path: str | None) -> None:
 
     Needs every review step (curriculum.yaml review_steps) recorded for the current source revision.
     """
-    from .models_base import utcnow
-    from .translations.services import mark_reviewed_current
+    from ..models_base import utcnow
+    from ..translations.services import mark_reviewed_current
 
     try:
         target, revision = mark_reviewed_current(None, _store(path), name, lang, utcnow())
@@ -201,10 +201,10 @@ def review_command(
     """Record review STEP (e.g. translated, peer-reviewed, approved) for NAME in LANG."""
     from sqlalchemy import select
 
-    from .accounts.models import User
-    from .extensions import db
-    from .models_base import utcnow
-    from .translations.services import NotAllowed, record_step
+    from ..accounts.models import User
+    from ..extensions import db
+    from ..models_base import utcnow
+    from ..translations.services import NotAllowed, record_step
 
     actor = db.session.scalar(select(User).where(User.login == login))
     if actor is None:
@@ -227,11 +227,11 @@ def grant_translator_command(login: str, lang: str, approver: bool, site_id: str
     """Let LOGIN translate and review LANG (run by whoever administers the server)."""
     from sqlalchemy import select
 
-    from .accounts.models import User
-    from .audit import record
-    from .extensions import db
-    from .models_base import utcnow
-    from .translations.models import TranslatorGrant
+    from ..accounts.models import User
+    from ..audit import record
+    from ..extensions import db
+    from ..models_base import utcnow
+    from ..translations.models import TranslatorGrant
 
     store = _store(path)
     if lang not in store.meta().languages or lang == store.meta().source_language:
@@ -259,7 +259,7 @@ def grant_translator_command(login: str, lang: str, approver: bool, site_id: str
 @click.option("--path", "path", type=click.Path(file_okay=False), help="Curriculum folder (default: CURRICULUM_DIR).")
 def export_command(lang: str, slugs: tuple[str, ...], fmt: str, output: str | None, path: str | None) -> None:
     """Export modules (all when none are named) in LANG as PO or XLIFF segments for translation tools."""
-    from .curriculum.exchange import export
+    from ..curriculum.exchange import export
 
     store = _store(path)
     try:
@@ -282,7 +282,7 @@ def export_command(lang: str, slugs: tuple[str, ...], fmt: str, output: str | No
 @click.option("--path", "path", type=click.Path(file_okay=False), help="Curriculum folder (default: CURRICULUM_DIR).")
 def import_command(lang: str, file: str, fmt: str | None, dry_run: bool, path: str | None) -> None:
     """Put translated PO or XLIFF segments back into the LANG module files; refused whole when ids do not match."""
-    from .curriculum.exchange import import_file
+    from ..curriculum.exchange import import_file
 
     if fmt is None:
         suffix = Path(file).suffix.lower()
