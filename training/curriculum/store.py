@@ -343,6 +343,10 @@ class CurriculumStore:
         except ValueError:
             return str(path)
 
+    def yaml_file(self, path: Path) -> tuple[Any, str] | None:
+        """A YAML file of the curriculum as (data, revision), from the current snapshot."""
+        return self._yaml_file(self._current(), path)
+
     def _yaml_file(self, snap: _Snapshot, path: Path) -> tuple[Any, str] | None:
         return snap.file(
             path,

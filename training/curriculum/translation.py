@@ -142,7 +142,7 @@ DEFAULT_REVIEW_STEPS = ("translated", "peer-reviewed", "approved")
 
 def review_steps(store: CurriculumStore) -> tuple[str, ...]:
     """The review steps a translation goes through, in order (``review_steps`` in curriculum.yaml)."""
-    loaded = store._yaml_file(store.root / "curriculum.yaml")
+    loaded = store.yaml_file(store.root / "curriculum.yaml")
     data = loaded[0] if loaded and isinstance(loaded[0], dict) else {}
     steps = data.get("review_steps")
     if isinstance(steps, list) and steps and all(isinstance(s, str) and ID_RE.match(s) for s in steps):

@@ -1,7 +1,7 @@
 """translators desk: translator grants and the append-only history of translation review steps
 
 Revision ID: 98470a17f26d
-Revises: 3015cdd65477
+Revises: a7c3e9f21b04
 Create Date: 2026-12-08 00:49:36.307155
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '98470a17f26d'
-down_revision = '3015cdd65477'
+down_revision = 'a7c3e9f21b04'
 branch_labels = None
 depends_on = None
 
