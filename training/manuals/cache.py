@@ -59,7 +59,7 @@ def folder_hash(folder: Path) -> list[list[str]]:
 
 def template_version() -> str:
     """Changes whenever the print templates, the stylesheet, the document code or WeasyPrint change."""
-    files = [*sorted(document.TEMPLATE_DIR.glob("*")), document.STYLESHEET]
+    files = [*sorted(document.TEMPLATE_DIR.glob("*")), document.BASE_STYLESHEET, document.STYLESHEET]
     parts = [document.DOCUMENT_VERSION, weasyprint.__version__, *(f"{p.name}:{file_hash(p)}" for p in files)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 

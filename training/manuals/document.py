@@ -23,7 +23,7 @@ from ..config import PROJECT_ROOT
 from ..curriculum import CurriculumStore, ModuleView, Site, anchor, direction, name_in, native_name
 from ..curriculum.competencies import Competency
 from ..i18n import format_minutes
-from ..printing import css_string
+from ..printing import BASE_STYLESHEET, css_string  # BASE_STYLESHEET: fonts and breaks every PDF shares
 from . import fragments
 from .labels import PrintLabels
 from .options import ManualOptions
@@ -238,9 +238,15 @@ def kits_for(modules: list[PrintModule], framework) -> list[Competency]:
 
 
 def build_html(
-    store: CurriculumStore, options: ManualOptions, labels: PrintLabels, *, today: date, stylesheet: Path = STYLESHEET
+    store: CurriculumStore,
+    options: ManualOptions,
+    labels: PrintLabels,
+    *,
+    today: date,
+    revision: str = "",
+    stylesheet: Path = STYLESHEET,
 ) -> ManualDocument:
-    """The complete print HTML for ``options``."""
+    """The complete print HTML for ``options``; ``revision`` names its inputs (cover and footers)."""
     site = store.site(options.site)
     meta = store.meta()
     framework = store.framework(options.lang)
@@ -251,6 +257,9 @@ def build_html(
     if options.kind == "handouts" and len(modules) == 1:
         title = " — ".join([modules[0].view.title, kind_label, *([site.name] if site else [])])
     page_style = labels.counter_style
+    # Cover and every footer name the revision and the build date, so a photocopy can be matched to its release.
+    release = [isolated(labels["revision"] % {"revision": isolated(revision, "ltr")})] if revision else []
+    build_date = format_date(today, "medium", locale=options.lang)
     context = {
         "options": options,
         "labels": labels,
@@ -263,10 +272,12 @@ def build_html(
         "site": site,
         "language_name": native_name(options.lang),
         "printed_on": labels["printed_on"] % {"date": format_date(today, "long", locale=options.lang)},
+        "release": release[0] if release else "",
         "today": today.isoformat(),
         "modules": modules,
         "kits": kits_for(modules, framework) if options.kind == "manual" else [],
         "stylesheet": stylesheet.resolve().as_uri(),
+        "base_stylesheet": BASE_STYLESHEET.resolve().as_uri(),
         "paper_size": PAPER_SIZES[options.paper],
         "page_of": css_content(
             labels["page_of"], {"page": f"counter(page, {page_style})", "pages": f"counter(pages, {page_style})"}
@@ -274,7 +285,13 @@ def build_html(
         "page_ref": css_content(labels["page_ref"], {"page": f"target-counter(attr(href), page, {page_style})"}),
         "toc_page": trusted(f"target-counter(attr(href), page, {page_style})"),
         "footer_note": " · ".join(
-            [kind_label, *([isolated(site.name)] if site else []), isolated(native_name(options.lang))]
+            [
+                kind_label,
+                *([isolated(site.name)] if site else []),
+                isolated(native_name(options.lang)),
+                *release,
+                isolated(build_date),
+            ]
         ),
         "format_minutes": lambda minutes: format_minutes(minutes, options.lang),
         "direction": direction,
