@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale, lazy_gettext
+from flask_babel import format_decimal, format_percent, get_locale, lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, NotFound
@@ -11,6 +11,8 @@ from werkzeug.exceptions import HTTPException, NotFound
 from .errors import NotFoundError
 from .i18n import (
     curriculum_languages,
+    format_date,
+    format_datetime,
     format_minutes,
     language_choices,
     language_name,
@@ -80,7 +82,7 @@ def init_app(app: Flask) -> None:
             "format_date": format_date,
             "format_datetime": format_datetime,
             "role_name": role_name,
-            "site_name": site.name if (site := store().site(current_site_id())) else None,
+            "site_name": site.name_in(lang) if (site := store().site(current_site_id())) else None,
             "qr_svg": qr_svg,
             "plain_form": FlaskForm,
             "current_path": request.full_path.rstrip("?") if request else "/",

@@ -19,6 +19,7 @@ from ..cohorts.models import Cohort, Enrolment, Workshop
 from ..csvutil import csv_text
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db, limiter
+from ..i18n import format_date
 from ..webforms import attach_error, roles_required
 from . import certificates, export, services  # noqa: F401 - export registers its sections
 from .forms import AssessmentForm, IssueForm, ReasonForm
@@ -113,7 +114,7 @@ def assess(cohort_id: int, trainee_id: int):
     workshops = list(
         db.session.scalars(select(Workshop).where(Workshop.cohort_id == cohort.id).order_by(Workshop.held_on.desc()))
     )
-    form.workshop.choices = [("", "—")] + [(str(w.id), f"{w.held_on.isoformat()} · {w.title}") for w in workshops]
+    form.workshop.choices = [("", "—")] + [(str(w.id), f"{format_date(w.held_on)} · {w.title}") for w in workshops]
     if request.method == "GET":
         form.submission_id.data = uuid.uuid4().hex
         form.observed_on.data = date.today()
@@ -367,7 +368,7 @@ def certificate_download(certificate_id: int):
     site = store().site(certificate.site_id)
     fw = store().framework(certificate.language)
     comps = [(c, fw.get(c).title if fw.get(c) else c) for c in certificate.competencies]
-    pdf = certificate_pdf(certificate, site.name if site else certificate.site_id, comps)
+    pdf = certificate_pdf(certificate, site.name_in(certificate.language) if site else certificate.site_id, comps)
     return Response(
         pdf,
         mimetype="application/pdf",

@@ -398,10 +398,11 @@ def translation_status():
 @roles_required(*STAFF)
 def attendance_register(cohort_id: int, workshop_id: int):
     """A printable attendance register in the cohort's language, pre-filled with its trainees."""
-    from flask_babel import force_locale, format_date
+    from flask_babel import force_locale
     from markupsafe import Markup
 
     from ..curriculum import direction
+    from ..i18n import format_date
     from ..printing import css_string, self_contained_pdf
     from . import workshops as ws
 
@@ -419,7 +420,7 @@ def attendance_register(cohort_id: int, workshop_id: int):
             workshop=workshop,
             trainees=services.trainees_of(cohort),
             present=ws.present_ids(workshop),
-            site_name=site.name if site else cohort.site_id,
+            site_name=site.name_in(cohort.language) if site else cohort.site_id,
             modules=[titles.get(m, m) for m in workshop.modules],
             footer=Markup(css_string(f"{cohort.name} · {format_date(workshop.held_on)}")),  # noqa: S704 - escaped for CSS
             lang=cohort.language,

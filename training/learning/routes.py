@@ -97,7 +97,7 @@ def index():
 @bp.get("/modules/<slug>/")
 def module(slug: str):
     view = _module_or_404(slug)
-    rendered = store().render(view, reader_audience(), "web", block_labels(view.content_lang))
+    rendered = store().render(view, reader_audience(), "web", block_labels)
     previous, following = store().neighbours(view)
     done, module_state, written = {}, None, set()
     if _is_trainee():

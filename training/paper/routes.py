@@ -102,7 +102,7 @@ def signoff_sheet(cohort_id: int):
             cohort=cohort,
             competencies=_competencies(cohort, request.args.get("competency")),
             trainees=cohorts.trainees_of(cohort),
-            site_name=site.name if site else cohort.site_id,
+            site_name=site.name_in(cohort.language) if site else cohort.site_id,
             evidence_names=EVIDENCE_NAMES,
             level_names=LEVEL_NAMES,
             lang=cohort.language,
