@@ -86,3 +86,53 @@ def test_durations_in_words_in_every_language(app):
         # CLDR has no Luganda duration words (Babel printed "3 h"); the catalog has them.
         assert format_minutes(180, "lg") == "essaawa 3"
         assert format_minutes(90, "lg") == "essaawa 1 eddakiika 30"
+
+
+def test_set_password_page_speaks_the_accounts_language(app, client):
+    from training.accounts import services
+    from training.accounts.models import TokenPurpose, User
+
+    with app.app_context():
+        user = make_user("asha", Role.TRAINEE, "sabarmati", language="gu")
+        db.session.commit()
+        secret = services.issue_token(None, db.session.get(User, user.id), TokenPurpose.INVITE)
+        db.session.commit()
+    page = client.get(f"/set-password/{secret}", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    html = page.get_data(as_text=True)
+    assert '<html lang="gu"' in html
+    mismatch = client.post(
+        f"/set-password/{secret}",
+        data={"password": "a new password", "confirm": "other one"},
+        headers={"Accept-Language": "en"},
+    )
+    with app.app_context(), force_locale("gu"):
+        from flask_babel import gettext
+
+        assert gettext("The two passwords are not the same.") in mismatch.get_data(as_text=True)
+
+
+def test_audit_log_reads_as_words(app, client, people):
+    from training.assessments import services
+    from training.cohorts.models import Cohort
+    from training.accounts.models import User
+
+    with app.app_context():
+        store = app.extensions["curriculum"]
+        services.record_assessment(
+            db.session.get(User, people.trainer.id),
+            store,
+            cohort=db.session.get(Cohort, people.cohort_id),
+            trainee=db.session.get(User, people.trainee.id),
+            competency_id="B2",
+            evidence_kind="skill",
+            level=2,
+            observed_on=date(2026, 11, 2),
+            submission_id="audit-words",
+        )
+        db.session.commit()
+    login(client, people.admin)
+    html = client.get("/audit", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    rows = html[html.index("<tbody>") :]
+    assert "assessment.record" not in rows and "evidence_kind=" not in rows and "level=2" not in rows
+    assert "Assessment recorded" in rows
+    assert "Kind of evidence: Observed skill" in rows and "Level: 2 Competent" in rows and "Competency: B2 " in rows

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -56,22 +59,25 @@ def set_password(token: str):
     if found is None:
         return render_template("accounts/link_invalid.html"), 404
     _token, user = found
-    form = SetPasswordForm()
-    if form.validate_on_submit():
-        if form.password.data != form.confirm.data:
-            form.confirm.errors = [_("The two passwords are not the same.")]
-        else:
-            try:
-                user = services.set_password_with_token(token, form.password.data)
-            except InvalidInput as exc:
-                attach_error(form, exc)
+    # The link is for one account: its page speaks that account's language, whatever the browser says.
+    # (An account without a language gets the usual choice: browser, then site.)
+    with force_locale(user.language) if user.language in curriculum_languages() else nullcontext():
+        form = SetPasswordForm()
+        if form.validate_on_submit():
+            if form.password.data != form.confirm.data:
+                form.confirm.errors = [_("The two passwords are not the same.")]
             else:
-                db.session.commit()
-                logout_user()
-                login_user(user)
-                flash(_("Your password is set. Welcome to PeerPath."), "info")
-                return redirect(_home())
-    return render_template("accounts/set_password.html", form=form, user=user)
+                try:
+                    user = services.set_password_with_token(token, form.password.data)
+                except InvalidInput as exc:
+                    attach_error(form, exc)
+                else:
+                    db.session.commit()
+                    logout_user()
+                    login_user(user)
+                    flash(_("Your password is set. Welcome to PeerPath."), "info")
+                    return redirect(_home())
+        return render_template("accounts/set_password.html", form=form, user=user)
 
 
 @bp.route("/account", methods=["GET", "POST"])

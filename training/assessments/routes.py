@@ -21,7 +21,7 @@ from ..errors import InvalidInput, NotFoundError
 from ..extensions import db, limiter
 from ..i18n import format_date
 from ..webforms import attach_error, roles_required
-from . import certificates, export, services  # noqa: F401 - export registers its sections
+from . import auditview, certificates, export, services  # noqa: F401 - export registers its sections
 from .forms import AssessmentForm, IssueForm, ReasonForm
 from .levels import EVIDENCE_LETTERS, EVIDENCE_NAMES, LEVEL_DESCRIPTIONS, LEVEL_NAMES, suggest_level
 from .models import Assessment, Certificate, SafetyFlag
@@ -529,7 +529,14 @@ def audit():
         action=action,
         actions=actions,
         args=request.args,
+        action_name=auditview.action_name,
+        detail_items=lambda details: auditview.detail_items(details, _competency_title),
     )
+
+
+def _competency_title(competency_id: str) -> str:
+    competency = framework().get(competency_id)
+    return competency.title if competency else ""
 
 
 # -- trainees and the public ---------------------------------------------------
