@@ -112,9 +112,9 @@ def test_set_password_page_speaks_the_accounts_language(app, client):
 
 
 def test_audit_log_reads_as_words(app, client, people):
+    from training.accounts.models import User
     from training.assessments import services
     from training.cohorts.models import Cohort
-    from training.accounts.models import User
 
     with app.app_context():
         store = app.extensions["curriculum"]
