@@ -16,11 +16,15 @@ from ..webforms import attach_error, safe_next, wants_next
 from . import services
 from .export import export_csv, export_json
 from .forms import ChangePasswordForm, LanguageForm, LoginForm, SetPasswordForm
+from .models import Role
 
 bp = Blueprint("accounts", __name__)
 
 
 def _home() -> str:
+    """Where signing in lands: trainers on their cohorts, everyone else on the modules."""
+    if getattr(current_user, "role", None) == Role.TRAINER:
+        return url_for("cohorts.index")
     return url_for("root")
 
 

@@ -100,8 +100,11 @@ def trainee(cohort_id: int, trainee_id: int):
     rows, overall = curriculum_progress(views, done_for(person))
     titles = {v.slug: v.title for v in views}
     shared = reflections.shared_with(current_user, person)
+    # A shared reflection names its prompt by id; the trainer reads the question itself.
+    questions = {(v.slug, pid): text for v in views for pid, text in reflections.prompts_of(v)}
     return render_template(
         "cohorts/trainee.html",
+        questions=questions,
         cohort=cohort,
         person=person,
         rows=rows,

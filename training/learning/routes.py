@@ -136,7 +136,12 @@ def section_done(slug: str, section_id: str):
         except InvalidInput:
             abort(404)
     db.session.commit()
-    return redirect(url_for("learning.module", slug=slug) + f"#{section_id}")
+    # Done: on to the next section (the reader has finished this one); undo: back to the same one.
+    ids = list(view.section_ids)
+    position = ids.index(section_id)
+    done = request.form.get("done", "1") != "0"
+    target = ids[position + 1] if done and position + 1 < len(ids) else section_id
+    return redirect(url_for("learning.module", slug=slug) + f"#{target}")
 
 
 @bp.route("/modules/<slug>/journal", methods=["GET", "POST"])
