@@ -416,7 +416,9 @@ def test_assessment_csv_defuses_formulas(app, people, client):
         db.session.commit()
     login(client, people.trainer)
     rows = list(
-        csv.DictReader(io.StringIO(client.get(f"/cohorts/{people.cohort_id}/assessments.csv").get_data(as_text=True)))
+        csv.DictReader(
+            io.StringIO(client.get(f"/cohorts/{people.cohort_id}/assessments.csv").get_data().decode("utf-8-sig"))
+        )
     )
     assert rows[0]["competency"] == "B2" and rows[0]["note"].startswith("'=")
     client.post("/logout")

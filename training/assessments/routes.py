@@ -16,7 +16,7 @@ from ..accounts.models import Role, User
 from ..audit import AuditEvent
 from ..cohorts import services as cohorts
 from ..cohorts.models import Cohort, Enrolment, Workshop
-from ..csvutil import csv_text
+from ..csvutil import spreadsheet_response
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db, limiter
 from ..i18n import format_date
@@ -459,11 +459,7 @@ def _csv_response(rows, filename: str) -> Response:
             revocation.reason if revocation else "",
         ]
 
-    return Response(
-        csv_text(header, (line(a) for a in rows)),
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return spreadsheet_response(header, (line(a) for a in rows), filename, ui_lang(), request.args.get("format"))
 
 
 @bp.get("/audit")

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..accounts.models import User
-from ..csvutil import csv_text
 from ..curriculum import CurriculumStore, ModuleView
 from ..learning.progress import ModuleProgress, curriculum_progress, done_by_user
 from .models import Cohort
@@ -52,11 +51,12 @@ def cohort_grid(
     return views, rows
 
 
-def grid_csv(views: list[ModuleView], rows: list[GridRow]) -> str:
+def grid_table(views: list[ModuleView], rows: list[GridRow]) -> tuple[list[str], list[list]]:
+    """The progress grid as a header and rows, for CSV or .xlsx."""
     header = ["name", "login", "overall_percent", *(f"{v.slug}_percent" for v in views), "last_activity_utc"]
-    return csv_text(
+    return (
         header,
-        (
+        [
             [
                 row.trainee.name,
                 row.trainee.login,
@@ -65,5 +65,5 @@ def grid_csv(views: list[ModuleView], rows: list[GridRow]) -> str:
                 row.last_activity.isoformat() if row.last_activity else "",
             ]
             for row in rows
-        ),
+        ],
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import select
@@ -10,13 +11,14 @@ from sqlalchemy import select
 from ..accounts.forms import JoinForm, JoinNewForm
 from ..accounts.models import Role, TokenPurpose, User
 from ..accounts.services import create_user, issue_token
+from ..csvutil import spreadsheet_response
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db, limiter
 from ..learning import reflections
 from ..learning.progress import curriculum_progress, done_for
 from ..webforms import attach_error, link_page, roles_required
 from . import services
-from .dashboard import SORTS, cohort_grid, grid_csv
+from .dashboard import SORTS, cohort_grid, grid_table
 from .forms import CohortForm, EnrolForm, NewTraineeForm
 from .models import Cohort
 
@@ -80,12 +82,9 @@ def dashboard(cohort_id: int):
 def progress_csv(cohort_id: int):
     cohort = _cohort(cohort_id)
     views, rows = cohort_grid(store(), cohort)
-    filename = f"cohort-{cohort.id}-progress.csv"
-    return Response(
-        grid_csv(views, rows),
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    header, lines = grid_table(views, rows)
+    lang = str(get_locale() or "en")
+    return spreadsheet_response(header, lines, f"cohort-{cohort.id}-progress.csv", lang, request.args.get("format"))
 
 
 @bp.get("/cohorts/<int:cohort_id>/trainees/<int:trainee_id>/")

@@ -6,7 +6,7 @@ import base64
 import binascii
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,7 +14,7 @@ from ..assessments.levels import EVIDENCE_NAMES, LEVEL_NAMES
 from ..assessments.services import can_assess
 from ..cohorts import services as cohorts
 from ..cohorts import workshops as ws
-from ..csvutil import csv_text
+from ..csvutil import spreadsheet_response
 from ..curriculum import direction
 from ..errors import NotFoundError
 from ..extensions import db
@@ -83,11 +83,8 @@ def signoff_template(cohort_id: int):
         for kind in c.evidence_kinds
     ]
     header = ["login", "name", "competency", "evidence_kind", "level", "observed_on", "note"]
-    return Response(
-        csv_text(header, rows),
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="signoff-cohort-{cohort.id}.csv"'},
-    )
+    lang = str(get_locale() or "en")
+    return spreadsheet_response(header, rows, f"signoff-cohort-{cohort.id}.csv", lang, request.args.get("format"))
 
 
 @bp.get("/cohorts/<int:cohort_id>/signoff.pdf")
@@ -156,11 +153,9 @@ def register_template(cohort_id: int, workshop_id: int):
     workshop = _workshop(cohort, workshop_id)
     present = ws.present_ids(workshop)
     rows = [[t.login, t.name, "1" if t.id in present else ""] for t in cohorts.trainees_of(cohort)]
-    return Response(
-        csv_text(["login", "name", "present"], rows),
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="attendance-{workshop.id}.csv"'},
-    )
+    lang = str(get_locale() or "en")
+    header = ["login", "name", "present"]
+    return spreadsheet_response(header, rows, f"attendance-{workshop.id}.csv", lang, request.args.get("format"))
 
 
 @bp.route("/cohorts/<int:cohort_id>/workshops/<int:workshop_id>/import", methods=["GET", "POST"])
