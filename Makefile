@@ -21,6 +21,7 @@ bench: $(VENV)/.dev translations-compile
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 $(VENV)/.runtime: requirements.txt scripts/system-deps.sh
 	scripts/system-deps.sh
@@ -45,4 +46,4 @@ translations-compile: $(VENV)/.runtime
 	$(BIN)/pybabel compile -d translations --statistics 2>&1 | grep -v '^compiling' || true
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .import_linter_cache

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Every test: lint, the whole suite on SQLite (browser tests included), then the
+# Every test: lint (ruff, import layers), the whole suite on SQLite (browser tests included), then the
 # database-facing tests again on PostgreSQL when the local server answers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 $BIN/ruff check .
+$BIN/lint-imports  # the layers in pyproject.toml ([tool.importlinter])
 $BIN/python -m pytest "$@"
 if $BIN/python - <<'PY'
 import sys

@@ -1,136 +1,20 @@
-"""PeerPath: training peer-support workers, with a modular multilingual curriculum."""
+"""PeerPath: training peer-support workers, with a modular multilingual curriculum.
+
+The package itself imports nothing: ``import training.curriculum`` loads the engine
+without Flask. ``from training import create_app`` still works; it is looked up on
+first use (PEP 562) from ``training.app``, where the factory lives.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from flask import Flask
-
-from .config import DEFAULTS, PROJECT_ROOT, from_environment
+__all__ = ["create_app"]
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app as a list of small steps; tests pass settings in ``test_config``."""
-    app = Flask(
-        __name__,
-        instance_path=str(PROJECT_ROOT / "instance"),
-        template_folder=str(PROJECT_ROOT / "templates"),
-    )
-    configure_settings(app, test_config)
-    configure_database(app)
-    configure_curriculum(app)
-    configure_i18n(app)
-    configure_security(app)
-    configure_urls(app)
-    configure_blueprints(app)
-    configure_commands(app)
-    return app
+def __getattr__(name: str) -> Any:
+    if name == "create_app":
+        from .app import create_app
 
-
-def configure_settings(app: Flask, test_config: Mapping[str, Any] | None) -> None:
-    app.config.from_mapping(DEFAULTS)
-    instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
-    if test_config is None or not test_config.get("TESTING"):
-        app.config.from_mapping(from_environment(instance))
-    if test_config:
-        app.config.from_mapping(test_config)
-    if not app.config.get("MANUAL_CACHE_DIR"):
-        app.config["MANUAL_CACHE_DIR"] = str(instance / "manuals")
-
-
-def configure_database(app: Flask) -> None:
-    from . import database
-
-    database.init_app(app)
-
-
-def configure_curriculum(app: Flask) -> None:
-    from .curriculum import CurriculumStore
-
-    app.extensions["curriculum"] = CurriculumStore(app.config["CURRICULUM_DIR"])
-
-
-def configure_i18n(app: Flask) -> None:
-    from . import web
-    from .extensions import babel
-    from .i18n import select_locale
-
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=web.select_timezone)
-    web.init_app(app)
-
-
-def configure_security(app: Flask) -> None:
-    from .accounts.session import init_app as init_sessions
-    from .extensions import csrf, limiter
-
-    if app.config.get("PROXY_COUNT"):
-        # Behind a TLS proxy: trust its X-Forwarded-* headers, so rate limits count real
-        # clients and links carry the public https address.
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        n = int(app.config["PROXY_COUNT"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
-    csrf.init_app(app)
-    if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
-        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
-    limiter.init_app(app)
-    init_sessions(app)
-
-    @app.after_request
-    def security_headers(response):
-        # No inline scripts or third-party resources anywhere: a strict policy costs nothing.
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        # Shared phones: pages for a signed-in person (journals, sign-in links) must not come
-        # back from the browser's history for the next person who picks the phone up.
-        from flask import request
-        from flask_login import current_user
-
-        if current_user.is_authenticated or request.path.startswith("/set-password"):
-            response.headers["Cache-Control"] = "no-store"
-        return response
-
-
-def configure_urls(app: Flask) -> None:
-    from werkzeug.routing import IntegerConverter
-
-    class DatabaseId(IntegerConverter):
-        """Ids in URLs fit a database integer: a huge number is a 404, not an overflow."""
-
-        def __init__(self, url_map, *args, **kwargs):
-            kwargs.setdefault("max", 2**31 - 1)
-            super().__init__(url_map, *args, **kwargs)
-
-    app.url_map.converters["int"] = DatabaseId
-
-
-def configure_blueprints(app: Flask) -> None:
-    from .accounts.manage import bp as manage_bp
-    from .accounts.routes import bp as accounts_bp
-    from .assessments.routes import bp as assessments_bp
-    from .cohorts.routes import bp as cohorts_bp
-    from .health import bp as health_bp
-    from .learning.routes import bp as learning_bp
-    from .manuals.routes import bp as manuals_bp
-    from .paper.routes import bp as paper_bp
-
-    for blueprint in (health_bp, accounts_bp, manage_bp, cohorts_bp, assessments_bp, manuals_bp, paper_bp, learning_bp):
-        app.register_blueprint(blueprint)
-
-
-def configure_commands(app: Flask) -> None:
-    from .accounts.cli import users_cli
-    from .cli import curriculum_cli
-    from .demo import demo_cli
-    from .manuals.cli import manuals_cli
-
-    for group in (curriculum_cli, users_cli, demo_cli, manuals_cli):
-        app.cli.add_command(group)
+        return create_app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -89,9 +89,9 @@ def spreadsheet_response(
     header: list[str], rows: Iterable[Iterable[Any]], filename: str, lang: str, fmt: str | None = None
 ) -> Response:
     """A download of one table: CSV for the reader's locale, or .xlsx when ``fmt`` is 'xlsx'."""
+    from .downloads import download
+
     stem = filename.rsplit(".", 1)[0]
     if fmt == "xlsx":
-        data, mimetype, name = xlsx_bytes(header, list(rows)), XLSX_MIMETYPE, f"{stem}.xlsx"
-    else:
-        data, mimetype, name = csv_bytes(header, rows, lang), "text/csv; charset=utf-8", f"{stem}.csv"
-    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return download(xlsx_bytes(header, list(rows)), f"{stem}.xlsx", XLSX_MIMETYPE)
+    return download(csv_bytes(header, rows, lang), f"{stem}.csv", "text/csv")

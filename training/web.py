@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, redirect, render_template, request, url_for
-from flask_babel import format_decimal, format_percent, get_locale, lazy_gettext
+from flask_babel import format_decimal, format_percent, get_locale
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, NotFound
 
+from .curriculum import CurriculumStore
 from .errors import NotFoundError
 from .i18n import (
     curriculum_languages,
@@ -20,9 +21,11 @@ from .i18n import (
     text_direction,
 )
 from .qr import qr_svg
+from .roles import role_name
 
 
-def store():
+def store() -> CurriculumStore:
+    """The app's one curriculum store (every area reads content through it)."""
     return current_app.extensions["curriculum"]
 
 
@@ -50,18 +53,6 @@ def switch_language_url(code: str) -> str:
         args = {**request.view_args, "lang": code}
         return url_for(request.endpoint, **args)
     return url_for("learning.index", lang=code)
-
-
-ROLE_NAMES = {
-    "admin": lazy_gettext("Organisation admin"),
-    "coordinator": lazy_gettext("Site coordinator"),
-    "trainer": lazy_gettext("Trainer"),
-    "trainee": lazy_gettext("Trainee"),
-}
-
-
-def role_name(role) -> str:
-    return str(ROLE_NAMES.get(getattr(role, "value", role), role))
 
 
 def init_app(app: Flask) -> None:

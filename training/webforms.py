@@ -1,9 +1,10 @@
-"""Small helpers views share: safe redirects, service errors onto form fields, role checks."""
+"""Small helpers views share: safe redirects, service errors onto form fields, access checks."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, request
@@ -32,14 +33,15 @@ def attach_error(form: FlaskForm, error: InvalidInput) -> None:
         form.form_errors.append(str(error.message))
 
 
-def roles_required(*roles: str) -> Callable:
-    """Signed in, with one of the roles; others get 404 (no hint the page exists)."""
+def requires(permission: Callable[[Any], bool]) -> Callable:
+    """Signed in, and ``permission(current_user)`` holds (a function of training.permissions);
+    anonymous visitors are sent to sign in, everyone else gets 404 (no hint the page exists)."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
-            if current_user.role.value not in roles:
+            if not permission(current_user):
                 abort(404)
             return view(*args, **kwargs)
 

@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from ..errors import InvalidInput
 from ..extensions import db
+from ..web import store as web_store
 from . import services
 from .models import Role, TokenPurpose
 
@@ -29,7 +30,7 @@ def _link(secret: str) -> str:
 @click.option("--password", help="Set a password now instead of printing a one-time link.")
 def create_command(email, login, name, role, site, language, password) -> None:
     """Create an account and print its one-time sign-in link."""
-    store = current_app.extensions["curriculum"]
+    store = web_store()
     if site and site not in store.sites():
         raise click.ClickException(f"--site: unknown site {site!r} (known: {', '.join(store.sites()) or 'none'})")
     if language and language not in store.meta().languages:

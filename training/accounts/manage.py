@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
-from ..webforms import attach_error, link_page, roles_required
+from ..permissions import is_overseer, manageable_roles, oversees_every_site, visible_users
+from ..roles import role_name
+from ..web import store
+from ..webforms import attach_error, link_page, requires
 from . import services
 from .forms import EditUserForm, UserForm
 from .models import Role, TokenPurpose, User
@@ -18,34 +20,30 @@ bp = Blueprint("manage", __name__, url_prefix="/manage")
 
 
 def _role_choices() -> list[tuple[str, str]]:
-    from ..web import role_name
-
-    return [(r.value, role_name(r)) for r in services.MANAGEABLE[current_user.role]]
+    return [(r.value, role_name(r)) for r in manageable_roles(current_user)]
 
 
 def _site_choices() -> list[tuple[str, str]]:
-    sites = current_app.extensions["curriculum"].sites()
-    if current_user.role == Role.ADMIN:
+    sites = store().sites()
+    if oversees_every_site(current_user):
         return [("", "—"), *((s.id, s.name) for s in sites.values())]
     site = sites.get(current_user.site_id)
     return [(current_user.site_id, site.name if site else current_user.site_id)]
 
 
 @bp.get("/users/")
-@roles_required("admin", "coordinator")
+@requires(is_overseer)
 def users():
-    query = services.visible_users_query(current_user).order_by(User.site_id, User.role, User.name)
+    query = visible_users(current_user).order_by(User.site_id, User.role, User.name)
     role = request.args.get("role")
     if role in {r.value for r in Role}:
         query = query.where(User.role == Role(role))
     people = list(db.session.scalars(query))
-    return render_template(
-        "manage/users.html", people=people, sites=current_app.extensions["curriculum"].sites(), role=role
-    )
+    return render_template("manage/users.html", people=people, sites=store().sites(), role=role)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@roles_required("admin", "coordinator")
+@requires(is_overseer)
 def new_user():
     form = UserForm()
     form.role.choices = _role_choices()
@@ -70,17 +68,10 @@ def new_user():
     return render_template("manage/user_new.html", form=form)
 
 
-def _managed(user_id: int) -> User:
-    try:
-        return services.managed_user(current_user, user_id)
-    except NotFoundError:
-        abort(404)
-
-
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@roles_required("admin", "coordinator")
+@requires(is_overseer)
 def edit_user(user_id: int):
-    person = _managed(user_id)
+    person = services.managed_user(current_user, user_id)
     form = EditUserForm(obj=person) if request.method == "GET" else EditUserForm()
     form.role.choices = _role_choices()
     if request.method == "GET":
@@ -105,14 +96,10 @@ def edit_user(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/link")
-@roles_required("admin", "coordinator")
+@requires(is_overseer)
 def user_link(user_id: int):
-    person = _managed(user_id)
+    person = services.managed_user(current_user, user_id)
     purpose = TokenPurpose.RESET if person.password_hash else TokenPurpose.INVITE
     secret = services.issue_token(current_user, person, purpose)
     db.session.commit()
     return link_page(person, secret, purpose.value, url_for("manage.users"))
-
-
-def site_trainees(site_id: str) -> list[User]:
-    return list(db.session.scalars(select(User).where(User.site_id == site_id, User.role == Role.TRAINEE)))

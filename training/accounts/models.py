@@ -10,16 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from ..models_base import UTCDateTime, utcnow
+from ..roles import Role
 
-
-class Role(enum.StrEnum):
-    ADMIN = "admin"  # organisation admin: every site
-    COORDINATOR = "coordinator"  # one site: accounts, cohorts, manuals, certificates
-    TRAINER = "trainer"  # the cohorts they train
-    TRAINEE = "trainee"  # their own records
-
-
-STAFF_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.TRAINER)
+__all__ = ["AccountToken", "Role", "TokenPurpose", "User"]  # Role lives in training.roles
 
 
 class User(db.Model):
@@ -56,14 +49,6 @@ class User(db.Model):
     def get_id(self) -> str:
         # The hash prefix invalidates sessions when the password changes.
         return f"{self.id}:{(self.password_hash or '')[-12:]}"
-
-    @property
-    def sees_trainer_notes(self) -> bool:
-        return self.role in STAFF_ROLES
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in STAFF_ROLES
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"

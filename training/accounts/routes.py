@@ -4,26 +4,28 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..downloads import csv_download, download
 from ..errors import InvalidInput
 from ..extensions import db, limiter
 from ..i18n import curriculum_languages
+from ..permissions import is_overseer, is_staff
+from ..web import store
 from ..webforms import attach_error, safe_next, wants_next
 from . import services
-from .export import export_csv, export_json
+from .export import export_csv, export_json, sections_of
 from .forms import ChangePasswordForm, LanguageForm, LoginForm, SetPasswordForm
-from .models import Role
 
 bp = Blueprint("accounts", __name__)
 
 
 def _home() -> str:
-    """Where signing in lands: trainers on their cohorts, everyone else on the modules."""
-    if getattr(current_user, "role", None) == Role.TRAINER:
+    """Where signing in lands: trainers (staff who oversee no site) on their cohorts, everyone else on the modules."""
+    if current_user.is_authenticated and is_staff(current_user) and not is_overseer(current_user):
         return url_for("cohorts.index")
     return url_for("root")
 
@@ -125,20 +127,11 @@ def set_language():
 @bp.get("/account/my-data.json")
 @login_required
 def my_data_json():
-    body = export_json(current_user, current_app.extensions["curriculum"])
-    return Response(
-        body,
-        mimetype="application/json",
-        headers={"Content-Disposition": 'attachment; filename="peerpath-my-data.json"'},
-    )
+    body = export_json(current_user, store(), sections_of(current_app))
+    return download(body, "peerpath-my-data.json", "application/json")
 
 
 @bp.get("/account/my-data.csv")
 @login_required
 def my_data_csv():
-    body = export_csv(current_user, current_app.extensions["curriculum"])
-    return Response(
-        body,
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="peerpath-my-data.csv"'},
-    )
+    return csv_download(export_csv(current_user, store(), sections_of(current_app)), "peerpath-my-data.csv")

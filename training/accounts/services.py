@@ -19,26 +19,13 @@ from ..audit import record
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
 from ..models_base import utcnow
+from ..permissions import may_give_role, may_manage_user, may_send_link
 from .models import AccountToken, Role, TokenPurpose, User
 from .passwords import hash_password, password_problem, verify_password
 
 TOKEN_LIFETIME = {TokenPurpose.INVITE: timedelta(days=14), TokenPurpose.RESET: timedelta(days=2)}
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._@+-]{2,199}$")
-
-# Which roles each role may create and manage (always within its own site, except admins).
-MANAGEABLE: dict[Role, tuple[Role, ...]] = {
-    Role.ADMIN: (Role.ADMIN, Role.COORDINATOR, Role.TRAINER, Role.TRAINEE),
-    Role.COORDINATOR: (Role.TRAINER, Role.TRAINEE),
-    Role.TRAINER: (Role.TRAINEE,),
-    Role.TRAINEE: (),
-}
-
-
-def can_manage(actor: User, role: Role, site_id: str | None) -> bool:
-    if role not in MANAGEABLE[actor.role]:
-        return False
-    return actor.role == Role.ADMIN or (site_id is not None and site_id == actor.site_id)
 
 
 def _token_hash(raw: str) -> str:
@@ -60,10 +47,6 @@ def _new_login(name: str) -> str:
         candidate = f"{base}.{secrets.randbelow(9000) + 1000}"
         if not login_taken(candidate):
             return candidate
-
-
-def get_user(user_id: int) -> User | None:
-    return db.session.get(User, user_id)
 
 
 def find_by_login(login: str) -> User | None:
@@ -94,7 +77,7 @@ def create_user(
         raise InvalidInput("name", _l("The name is too long."))
     if role != Role.ADMIN and not site_id:
         raise InvalidInput("site", _l("Choose a site."))
-    if actor is not None and not can_manage(actor, role, site_id):
+    if actor is not None and not may_give_role(actor, role, site_id):
         raise NotFoundError("not allowed to create this account")
     email = (email or "").strip().lower() or None
     if email and not EMAIL_RE.match(email):
@@ -140,7 +123,7 @@ def create_user(
 def issue_token(actor: User | None, user: User, purpose: TokenPurpose, now: datetime | None = None) -> str:
     """A one-time link secret; older unused links of the same kind stop working."""
     now = now or utcnow()
-    if actor is not None and actor.id != user.id and not can_manage(actor, user.role, user.site_id):
+    if actor is not None and not may_send_link(actor, user):
         raise NotFoundError("not allowed")
     for old in db.session.scalars(
         select(AccountToken).where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
@@ -242,20 +225,10 @@ def account_activity(user: User, limit: int = 10):
     return [(event, actors.get(event.actor_id)) for event in events]
 
 
-def visible_users_query(actor: User):
-    """Accounts the actor may see in lists: admins all, coordinators their site, others none."""
-    query = select(User)
-    if actor.role == Role.ADMIN:
-        return query
-    if actor.role == Role.COORDINATOR:
-        return query.where(User.site_id == actor.site_id)
-    return query.where(User.id == actor.id)
-
-
 def managed_user(actor: User, user_id: int) -> User:
     """A user the actor may edit; 404 otherwise."""
     user = db.session.get(User, user_id)
-    if user is None or user.id == actor.id or not can_manage(actor, user.role, user.site_id):
+    if user is None or not may_manage_user(actor, user):
         raise NotFoundError("no such user")
     return user
 
@@ -263,7 +236,7 @@ def managed_user(actor: User, user_id: int) -> User:
 def update_user(
     actor: User, user: User, *, name: str, email: str | None, role: Role, active: bool, now: datetime | None = None
 ) -> None:
-    if not can_manage(actor, role, user.site_id) or (role != Role.ADMIN and not user.site_id):
+    if not may_give_role(actor, role, user.site_id) or (role != Role.ADMIN and not user.site_id):
         raise InvalidInput("role", _l("You cannot give this role."))
     name = " ".join((name or "").split())
     if not name:

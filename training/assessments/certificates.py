@@ -8,14 +8,15 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..accounts.models import Role, User
+from ..accounts.models import User
 from ..audit import record
 from ..cohorts.models import Cohort, Enrolment
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
 from ..models_base import utcnow
+from ..permissions import may_issue_certificate, may_print_certificate, may_revoke_certificate
 from .models import Certificate
-from .services import may_oversee, reason_text
+from .services import reason_text
 from .status import CompetencyStatus, all_achieved
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -51,7 +52,7 @@ def issue_certificate(
     now: datetime | None = None,
 ) -> Certificate:
     now = now or utcnow()
-    if trainee.role != Role.TRAINEE or trainee.site_id is None or not may_oversee(actor, trainee.site_id):
+    if not may_issue_certificate(actor, trainee):
         raise NotFoundError("not allowed")
     if not all_achieved(record_):
         raise InvalidInput("trainee", _l("Every competency must be achieved before a certificate is issued."))
@@ -87,7 +88,7 @@ def issue_certificate(
 
 def revoke_certificate(actor: User, certificate: Certificate, reason: str, now: datetime | None = None) -> None:
     now = now or utcnow()
-    if not may_oversee(actor, certificate.site_id):
+    if not may_revoke_certificate(actor, certificate):
         raise NotFoundError("not allowed")
     reason = reason_text(reason)
     if certificate.revoked_at is not None:
@@ -99,7 +100,7 @@ def revoke_certificate(actor: User, certificate: Certificate, reason: str, now: 
 
 def confirm_certificate(actor: User, certificate: Certificate, note: str, now: datetime | None = None) -> None:
     """After review: the certificate stands although an assessment behind it was revoked."""
-    if not may_oversee(actor, certificate.site_id):
+    if not may_revoke_certificate(actor, certificate):
         raise NotFoundError("not allowed")
     note = reason_text(note)
     certificate.needs_review = False
@@ -113,18 +114,17 @@ def by_code(code: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.code == code))
 
 
-def certificate_for(actor: User, certificate_id: int) -> Certificate:
-    """A certificate its holder, the site's coordinators, admins or the holder's trainers may see."""
+def printable_certificate(actor: User, certificate_id: int) -> Certificate:
+    """A certificate the actor may print (``may_print_certificate``); NotFoundError otherwise."""
     certificate = db.session.get(Certificate, certificate_id)
-    if certificate is None:
+    if certificate is None or not may_print_certificate(actor, certificate):
         raise NotFoundError("no such certificate")
-    from ..cohorts.services import trainer_may_see_trainee
+    return certificate
 
-    allowed = (
-        actor.id == certificate.trainee_id
-        or may_oversee(actor, certificate.site_id)
-        or (actor.role == Role.TRAINER and trainer_may_see_trainee(actor, certificate.trainee))
-    )
-    if not allowed:
+
+def revocable_certificate(actor: User, certificate_id: int) -> Certificate:
+    """A certificate the actor may revoke or confirm; NotFoundError otherwise."""
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None or not may_revoke_certificate(actor, certificate):
         raise NotFoundError("no such certificate")
     return certificate

@@ -13,7 +13,7 @@ from .models import Certificate
 
 def verification_url(code: str) -> str:
     base = current_app.config.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
-    return base + url_for("assessments.verify", code=code)
+    return base + url_for("certificates.verify", code=code)
 
 
 def certificate_pdf(certificate: Certificate, site_name: str, competencies: list[tuple[str, str]]) -> bytes:

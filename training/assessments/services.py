@@ -9,14 +9,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..accounts.models import Role, User
+from ..accounts.models import User
 from ..audit import record
-from ..cohorts.models import Cohort, Enrolment, Workshop
-from ..cohorts.services import is_trainer_of
+from ..cohorts.models import Cohort, Workshop
 from ..curriculum import Competency, CurriculumStore
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
 from ..models_base import utcnow
+from ..permissions import is_enrolled, may_assess, may_close_flag, may_revoke_assessment
 from .models import EVIDENCE_KINDS, LEVELS, Assessment, Certificate, Revocation, SafetyFlag
 
 MAX_NOTE = 2000
@@ -55,11 +55,6 @@ def safety_revision(store: CurriculumStore, competency: Competency, site_id: str
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:12] if parts else ""
 
 
-def can_assess(actor: User, cohort: Cohort) -> bool:
-    """Trainers of the cohort record assessments (coordinators too, when they train it)."""
-    return actor.role != Role.TRAINEE and is_trainer_of(actor, cohort)
-
-
 def record_assessment(
     actor: User,
     store: CurriculumStore,
@@ -88,9 +83,9 @@ def record_assessment(
         return existing
     if actor.id == trainee.id:
         raise NotFoundError("nobody assesses themselves")
-    if not can_assess(actor, cohort):
+    if not may_assess(actor, cohort):
         raise NotFoundError("only the cohort's trainers assess its trainees")
-    if db.session.get(Enrolment, (cohort.id, trainee.id)) is None:
+    if not is_enrolled(trainee.id, cohort):
         raise NotFoundError("the trainee is not in this cohort")
     competency = store.framework(cohort.language).get(competency_id)
     if competency is None:
@@ -192,15 +187,10 @@ def raise_flag(actor: User, assessment: Assessment, now: datetime) -> SafetyFlag
     return flag
 
 
-def may_oversee(actor: User, site_id: str) -> bool:
-    """Coordinators of the site and organisation admins."""
-    return actor.role == Role.ADMIN or (actor.role == Role.COORDINATOR and actor.site_id == site_id)
-
-
 def revoke_assessment(actor: User, assessment: Assessment, reason: str, now: datetime | None = None) -> Revocation:
     """Withdraw an assessment with a reason; certificates that rested on it are flagged for review."""
     now = now or utcnow()
-    if not (actor.id == assessment.assessor_id or may_oversee(actor, assessment.site_id)):
+    if not may_revoke_assessment(actor, assessment):
         raise NotFoundError("not allowed")
     reason = reason_text(reason)
     if assessment.revocation is not None:
@@ -237,15 +227,26 @@ def revoke_assessment(actor: User, assessment: Assessment, reason: str, now: dat
     return revocation
 
 
+def revocable_assessment(actor: User, assessment_id: int) -> Assessment:
+    """An assessment the actor may revoke (``may_revoke_assessment``); NotFoundError otherwise."""
+    assessment = db.session.get(Assessment, assessment_id)
+    if assessment is None or not may_revoke_assessment(actor, assessment):
+        raise NotFoundError("no such assessment")
+    return assessment
+
+
+def safety_flag(actor: User, flag_id: int) -> SafetyFlag:
+    """A safety flag the actor may close (``may_close_flag``); NotFoundError otherwise."""
+    flag = db.session.get(SafetyFlag, flag_id)
+    if flag is None or not may_close_flag(actor, flag):
+        raise NotFoundError("no such safety flag")
+    return flag
+
+
 def close_flag(actor: User, flag: SafetyFlag, note: str, now: datetime | None = None) -> None:
     """Close a safety flag: needs a later valid assessment of the competency at level 1 or above, and a note."""
     now = now or utcnow()
-    trainee = db.session.get(User, flag.trainee_id)
-    from ..cohorts.services import trainer_may_see_trainee
-
-    if not (
-        may_oversee(actor, flag.site_id) or (actor.role == Role.TRAINER and trainer_may_see_trainee(actor, trainee))
-    ):
+    if not may_close_flag(actor, flag):
         raise NotFoundError("not allowed")
     if flag.closed_at is not None:
         raise InvalidInput("note", _l("This flag is closed already."))

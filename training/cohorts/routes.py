@@ -2,47 +2,33 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
-from sqlalchemy import select
 
 from ..accounts.forms import JoinForm, JoinNewForm
-from ..accounts.models import Role, TokenPurpose, User
-from ..accounts.services import create_user, issue_token
+from ..accounts.models import TokenPurpose, User
+from ..accounts.services import issue_token
 from ..csvutil import spreadsheet_response
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db, limiter
+from ..i18n import language_name
 from ..learning import reflections
 from ..learning.progress import curriculum_progress, done_for
-from ..webforms import attach_error, link_page, roles_required
+from ..permissions import is_overseer, is_staff, keeps_own_record, may_create_cohort, may_join_cohort, may_manage_cohort
+from ..web import store
+from ..webforms import attach_error, link_page, requires
 from . import services
+from . import workshops as ws
 from .dashboard import SORTS, cohort_grid, grid_table
-from .forms import CohortForm, EnrolForm, NewTraineeForm
-from .models import Cohort
+from .forms import CohortForm, EnrolForm, NewTraineeForm, WorkshopForm
 
 bp = Blueprint("cohorts", __name__)
-STAFF = ("admin", "coordinator", "trainer")
-
-
-def store():
-    return current_app.extensions["curriculum"]
-
-
-def _cohort(cohort_id: int, manage: bool = False) -> Cohort:
-    try:
-        return services.cohort_for(current_user, cohort_id, manage=manage)
-    except NotFoundError:
-        abort(404)
 
 
 def _site_choices() -> list[tuple[str, str]]:
-    sites = store().sites()
-    if current_user.role == Role.ADMIN:
-        return [(s.id, s.name) for s in sites.values()]
-    site = sites.get(current_user.site_id)
-    return [(site.id, site.name)] if site else []
+    return [(s.id, s.name) for s in store().sites().values() if may_create_cohort(current_user, s.id)]
 
 
 def _languages(site_id: str) -> tuple[str, ...]:
@@ -51,16 +37,16 @@ def _languages(site_id: str) -> tuple[str, ...]:
 
 
 @bp.get("/cohorts/")
-@roles_required(*STAFF)
+@requires(is_staff)
 def index():
-    cohorts = list(db.session.scalars(services.visible_cohorts_query(current_user)))
+    cohorts = services.visible_cohorts(current_user)
     return render_template("cohorts/index.html", cohorts=cohorts, sites=store().sites())
 
 
 @bp.get("/cohorts/<int:cohort_id>/")
-@roles_required(*STAFF)
+@requires(is_staff)
 def dashboard(cohort_id: int):
-    cohort = _cohort(cohort_id)
+    cohort = services.cohort_for(current_user, cohort_id)
     sort = request.args.get("sort", "name")
     descending = request.args.get("dir") == "desc"
     views, rows = cohort_grid(store(), cohort, sort, descending)
@@ -73,14 +59,13 @@ def dashboard(cohort_id: int):
         descending=descending,
         sorts=SORTS,
         site=store().site(cohort.site_id),
-        may_manage=services.can_manage(current_user, cohort),
     )
 
 
 @bp.get("/cohorts/<int:cohort_id>/progress.csv")
-@roles_required(*STAFF)
+@requires(is_staff)
 def progress_csv(cohort_id: int):
-    cohort = _cohort(cohort_id)
+    cohort = services.cohort_for(current_user, cohort_id)
     views, rows = cohort_grid(store(), cohort)
     header, lines = grid_table(views, rows)
     lang = str(get_locale() or "en")
@@ -88,13 +73,10 @@ def progress_csv(cohort_id: int):
 
 
 @bp.get("/cohorts/<int:cohort_id>/trainees/<int:trainee_id>/")
-@roles_required(*STAFF)
+@requires(is_staff)
 def trainee(cohort_id: int, trainee_id: int):
-    cohort = _cohort(cohort_id)
-    try:
-        person = services.trainee_in(current_user, cohort, trainee_id)
-    except NotFoundError:
-        abort(404)
+    cohort = services.cohort_for(current_user, cohort_id)
+    person = services.trainee_in(current_user, cohort, trainee_id)
     views = store().modules(cohort.language, cohort.site_id)
     rows, overall = curriculum_progress(views, done_for(person))
     titles = {v.slug: v.title for v in views}
@@ -115,13 +97,10 @@ def trainee(cohort_id: int, trainee_id: int):
 
 
 @bp.post("/cohorts/<int:cohort_id>/trainees/<int:trainee_id>/remove")
-@roles_required(*STAFF)
+@requires(is_staff)
 def remove_trainee(cohort_id: int, trainee_id: int):
-    cohort = _cohort(cohort_id)
-    try:
-        person = services.trainee_in(current_user, cohort, trainee_id)
-    except NotFoundError:
-        abort(404)
+    cohort = services.cohort_for(current_user, cohort_id)
+    person = services.trainee_in(current_user, cohort, trainee_id)
     services.unenrol(current_user, cohort, person)
     db.session.commit()
     flash(_("%(name)s is no longer in this cohort. Their own records are kept.", name=person.name), "info")
@@ -129,15 +108,12 @@ def remove_trainee(cohort_id: int, trainee_id: int):
 
 
 @bp.post("/cohorts/<int:cohort_id>/trainees/<int:trainee_id>/link")
-@roles_required(*STAFF)
+@requires(is_staff)
 def trainee_link(cohort_id: int, trainee_id: int):
     """A new one-time sign-in link for a trainee who forgot their password."""
-    cohort = _cohort(cohort_id)
-    try:
-        person = services.trainee_in(current_user, cohort, trainee_id)
-        secret = issue_token(current_user, person, TokenPurpose.RESET)
-    except NotFoundError:
-        abort(404)
+    cohort = services.cohort_for(current_user, cohort_id)
+    person = services.trainee_in(current_user, cohort, trainee_id)
+    secret = issue_token(current_user, person, TokenPurpose.RESET)
     db.session.commit()
     return link_page(
         person,
@@ -148,20 +124,15 @@ def trainee_link(cohort_id: int, trainee_id: int):
 
 
 @bp.route("/cohorts/<int:cohort_id>/trainees/new", methods=["GET", "POST"])
-@roles_required(*STAFF)
+@requires(is_staff)
 def new_trainee(cohort_id: int):
-    cohort = _cohort(cohort_id)
+    cohort = services.cohort_for(current_user, cohort_id)
     form = NewTraineeForm()
     enrol_form = EnrolForm(prefix="enrol")
     enrol_form.trainee.choices = []
-    if services.can_manage(current_user, cohort):  # only coordinators see the site's other trainees
-        in_cohort = {t.id for t in services.trainees_of(cohort)}
-        others = db.session.scalars(
-            select(User)
-            .where(User.site_id == cohort.site_id, User.role == Role.TRAINEE, User.active)
-            .order_by(User.name)
-        )
-        enrol_form.trainee.choices = [(u.id, f"{u.name} ({u.login})") for u in others if u.id not in in_cohort]
+    if may_manage_cohort(current_user, cohort):  # only coordinators see the site's other trainees
+        others = services.enrollable_trainees(cohort)
+        enrol_form.trainee.choices = [(u.id, f"{u.name} ({u.login})") for u in others]
     if form.validate_on_submit():
         try:
             person, secret = services.add_trainee(
@@ -169,8 +140,6 @@ def new_trainee(cohort_id: int):
             )
         except InvalidInput as exc:
             attach_error(form, exc)
-        except NotFoundError:
-            abort(404)
         else:
             db.session.commit()
             return link_page(
@@ -183,11 +152,11 @@ def new_trainee(cohort_id: int):
 
 
 @bp.post("/cohorts/<int:cohort_id>/enrol")
-@roles_required("admin", "coordinator")
+@requires(is_overseer)
 def enrol_existing(cohort_id: int):
     """Existing accounts are enrolled by coordinators only: a trainer could otherwise pull a
     trainee of another cohort into theirs and read what was shared with other trainers."""
-    cohort = _cohort(cohort_id, manage=True)
+    cohort = services.cohort_for(current_user, cohort_id, manage=True)
     form = EnrolForm(prefix="enrol")
     form.trainee.choices = [(form.trainee.data, "")] if form.trainee.data else []
     person = db.session.get(User, form.trainee.data) if form.validate_on_submit() else None
@@ -195,17 +164,17 @@ def enrol_existing(cohort_id: int):
         abort(404)
     try:
         services.enrol(current_user, cohort, person)
-    except (InvalidInput, NotFoundError):
-        abort(404)
+    except InvalidInput:
+        raise NotFoundError("not a trainee of this site") from None  # looks like a missing account
     db.session.commit()
     flash(_("%(name)s is now in this cohort.", name=person.name), "info")
     return redirect(url_for("cohorts.dashboard", cohort_id=cohort.id))
 
 
 @bp.post("/cohorts/<int:cohort_id>/code")
-@roles_required(*STAFF)
+@requires(is_staff)
 def new_code(cohort_id: int):
-    cohort = _cohort(cohort_id)
+    cohort = services.cohort_for(current_user, cohort_id)
     services.regenerate_code(current_user, cohort)
     db.session.commit()
     flash(_("The cohort has a new join code. The old one no longer works."), "info")
@@ -214,15 +183,12 @@ def new_code(cohort_id: int):
 
 def _cohort_form(form: CohortForm, site_id: str) -> None:
     languages = _languages(site_id)
-    form.language.choices = [(code, code) for code in languages]
-    from ..i18n import language_name
-
     form.language.choices = [(code, language_name(code)) for code in languages]
     form.trainers.choices = [(u.id, u.name) for u in services.site_staff(site_id)]
 
 
 @bp.route("/cohorts/new", methods=["GET", "POST"])
-@roles_required("admin", "coordinator")
+@requires(is_overseer)
 def new_cohort():
     site_choices = _site_choices()
     site_id = request.values.get("site") or (current_user.site_id or (site_choices[0][0] if site_choices else ""))
@@ -252,9 +218,9 @@ def new_cohort():
 
 
 @bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
-@roles_required("admin", "coordinator")
+@requires(is_overseer)
 def edit_cohort(cohort_id: int):
-    cohort = _cohort(cohort_id, manage=True)
+    cohort = services.cohort_for(current_user, cohort_id, manage=True)
     form = CohortForm(obj=cohort) if request.method == "GET" else CohortForm()
     _cohort_form(form, cohort.site_id)
     if request.method == "GET":
@@ -285,9 +251,9 @@ def edit_cohort(cohort_id: int):
 @limiter.limit("20 per hour", methods=["POST"])
 def join():
     """Join a cohort with its code: signed-in trainees just enter it; newcomers also make an account."""
-    signed_in = current_user.is_authenticated
-    if signed_in and current_user.role != Role.TRAINEE:
+    if not may_join_cohort(current_user):
         abort(404)
+    signed_in = keeps_own_record(current_user)
     form = JoinForm() if signed_in else JoinNewForm()
     if request.method == "GET" and request.args.get("code"):
         form.code.data = request.args["code"]
@@ -296,22 +262,9 @@ def join():
             if signed_in:
                 cohort = services.join_with_code(current_user, form.code.data)
             else:
-                cohort = services.cohort_by_code(form.code.data)
-                if cohort is None:
-                    raise InvalidInput("code", _("No open cohort has this code. Check it with your trainer."))
-                login = form.login.data.strip().lower()
-                person, _secret = create_user(
-                    None,
-                    name=form.name.data,
-                    role=Role.TRAINEE,
-                    site_id=cohort.site_id,
-                    login=login,
-                    email=login if "@" in login else None,
-                    language=cohort.language,
-                    password=form.password.data,
-                    via="code",
+                person, cohort = services.join_as_newcomer(
+                    form.code.data, name=form.name.data, login=form.login.data, password=form.password.data
                 )
-                services.enrol(None, cohort, person)
         except InvalidInput as exc:
             attach_error(form, exc)
         else:
@@ -324,12 +277,9 @@ def join():
 
 
 @bp.route("/cohorts/<int:cohort_id>/workshops", methods=["GET", "POST"])
-@roles_required(*STAFF)
+@requires(is_staff)
 def workshops(cohort_id: int):
-    from . import workshops as ws
-    from .forms import WorkshopForm
-
-    cohort = _cohort(cohort_id)
+    cohort = services.cohort_for(current_user, cohort_id)
     form = WorkshopForm()
     views = store().modules(cohort.language, cohort.site_id)
     form.modules.choices = [(v.slug, v.title) for v in views]
@@ -356,15 +306,10 @@ def workshops(cohort_id: int):
 
 
 @bp.route("/cohorts/<int:cohort_id>/workshops/<int:workshop_id>/attendance", methods=["GET", "POST"])
-@roles_required(*STAFF)
+@requires(is_staff)
 def attendance(cohort_id: int, workshop_id: int):
-    from . import workshops as ws
-
-    cohort = _cohort(cohort_id)
-    try:
-        workshop = ws.workshop_for(current_user, cohort, workshop_id)
-    except NotFoundError:
-        abort(404)
+    cohort = services.cohort_for(current_user, cohort_id)
+    workshop = ws.workshop_for(current_user, cohort, workshop_id)
     trainees = services.trainees_of(cohort)
     if request.method == "POST":
         try:
@@ -378,58 +323,4 @@ def attendance(cohort_id: int, workshop_id: int):
             return redirect(url_for("cohorts.workshops", cohort_id=cohort.id))
     return render_template(
         "cohorts/attendance.html", cohort=cohort, workshop=workshop, trainees=trainees, present=ws.present_ids(workshop)
-    )
-
-
-@bp.get("/translations")
-@roles_required("admin", "coordinator", "trainer")
-def translation_status():
-    """Modules × languages: which translations are current, outdated or missing (as `flask curriculum status`)."""
-    from ..curriculum import status
-    from ..i18n import language_name
-
-    meta = store().meta()
-    rows = status(store())
-    titles = {v.slug: v.title for v in store().modules(meta.source_language)}
-    return render_template(
-        "cohorts/translations.html", rows=rows, langs=meta.languages, titles=titles, language_name=language_name
-    )
-
-
-@bp.get("/cohorts/<int:cohort_id>/workshops/<int:workshop_id>/register.pdf")
-@roles_required(*STAFF)
-def attendance_register(cohort_id: int, workshop_id: int):
-    """A printable attendance register in the cohort's language, pre-filled with its trainees."""
-    from flask_babel import force_locale
-    from markupsafe import Markup
-
-    from ..curriculum import direction
-    from ..i18n import format_date
-    from ..printing import css_string, self_contained_pdf
-    from . import workshops as ws
-
-    cohort = _cohort(cohort_id)
-    try:
-        workshop = ws.workshop_for(current_user, cohort, workshop_id)
-    except NotFoundError:
-        abort(404)
-    site = store().site(cohort.site_id)
-    titles = {v.slug: v.title for v in store().modules(cohort.language, cohort.site_id)}
-    with force_locale(cohort.language):
-        html = render_template(
-            "print/attendance.html",
-            cohort=cohort,
-            workshop=workshop,
-            trainees=services.trainees_of(cohort),
-            present=ws.present_ids(workshop),
-            site_name=site.name_in(cohort.language) if site else cohort.site_id,
-            modules=[titles.get(m, m) for m in workshop.modules],
-            footer=Markup(css_string(f"{cohort.name} · {format_date(workshop.held_on)}")),  # noqa: S704 - escaped for CSS
-            lang=cohort.language,
-            dir=direction(cohort.language),
-        )
-    return Response(
-        self_contained_pdf(html),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="attendance-{workshop.id}.pdf"'},
     )

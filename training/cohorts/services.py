@@ -1,4 +1,4 @@
-"""Cohorts: who may see which, creating and editing them, enrolling trainees, join codes."""
+"""Cohorts: finding them (as permitted), creating and editing them, enrolling trainees, join codes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import secrets
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import Role, User
@@ -15,48 +15,24 @@ from ..audit import record
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
 from ..models_base import utcnow
-from .models import Cohort, Enrolment, cohort_trainers
+from ..permissions import may_create_cohort, may_manage_cohort, may_run_cohort
+from ..permissions import visible_cohorts as visible_cohorts_query
+from .models import Cohort, Enrolment
 
 # No 0/O or 1/I/L: codes are read aloud and copied from paper.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 
-def visible_cohorts_query(user: User):
-    """Cohorts the user may see: admins all, coordinators their site, trainers theirs, trainees their own."""
-    query = select(Cohort).order_by(Cohort.archived, Cohort.start_date.desc().nulls_last(), Cohort.name)
-    if user.role == Role.ADMIN:
-        return query
-    if user.role == Role.COORDINATOR:
-        return query.where(Cohort.site_id == user.site_id)
-    if user.role == Role.TRAINER:
-        trains = exists().where(cohort_trainers.c.cohort_id == Cohort.id, cohort_trainers.c.user_id == user.id)
-        return query.where(trains)
-    enrolled = exists().where(Enrolment.cohort_id == Cohort.id, Enrolment.user_id == user.id)
-    return query.where(enrolled)
-
-
-def is_trainer_of(user: User, cohort: Cohort) -> bool:
-    return any(t.id == user.id for t in cohort.trainers)
-
-
-def can_run(user: User, cohort: Cohort) -> bool:
-    """May see the cohort's trainees and their records: its trainers, the site's coordinators, admins."""
-    if user.role == Role.ADMIN:
-        return True
-    if user.role == Role.COORDINATOR:
-        return cohort.site_id == user.site_id
-    return user.role == Role.TRAINER and is_trainer_of(user, cohort)
-
-
-def can_manage(user: User, cohort: Cohort) -> bool:
-    """May change the cohort's settings and trainers: the site's coordinators and admins."""
-    return user.role == Role.ADMIN or (user.role == Role.COORDINATOR and cohort.site_id == user.site_id)
+def visible_cohorts(user: User) -> list[Cohort]:
+    """The cohorts list: whichever the user may see (``permissions.visible_cohorts``)."""
+    return list(db.session.scalars(visible_cohorts_query(user)))
 
 
 def cohort_for(user: User, cohort_id: int, *, manage: bool = False) -> Cohort:
     """The cohort if the user may run (or manage) it; NotFoundError otherwise, whether or not it exists."""
     cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None or not (can_manage(user, cohort) if manage else can_run(user, cohort)):
+    allowed = may_manage_cohort if manage else may_run_cohort
+    if cohort is None or not allowed(user, cohort):
         raise NotFoundError("no such cohort")
     return cohort
 
@@ -64,45 +40,9 @@ def cohort_for(user: User, cohort_id: int, *, manage: bool = False) -> Cohort:
 def trainee_in(user: User, cohort: Cohort, trainee_id: int) -> User:
     """A trainee enrolled in a cohort the user runs; NotFoundError otherwise."""
     enrolment = db.session.get(Enrolment, (cohort.id, trainee_id))
-    if enrolment is None or not can_run(user, cohort):
+    if enrolment is None or not may_run_cohort(user, cohort):
         raise NotFoundError("no such trainee")
     return enrolment.user
-
-
-def trains(viewer: User, trainee: User) -> bool:
-    """Is the viewer a trainer of a cohort the trainee is in (whatever the viewer's role)?"""
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(
-                    Enrolment.user_id == trainee.id,
-                    Enrolment.cohort_id == cohort_trainers.c.cohort_id,
-                    cohort_trainers.c.user_id == viewer.id,
-                )
-            )
-        )
-    )
-
-
-def trainer_may_see_trainee(viewer: User, trainee: User) -> bool:
-    """Trainers see trainees of cohorts they train; coordinators their site; admins everyone."""
-    if viewer.role == Role.ADMIN:
-        return True
-    if viewer.role == Role.COORDINATOR:
-        return trainee.site_id == viewer.site_id
-    if viewer.role != Role.TRAINER:
-        return viewer.id == trainee.id
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(
-                    Enrolment.user_id == trainee.id,
-                    Enrolment.cohort_id == cohort_trainers.c.cohort_id,
-                    cohort_trainers.c.user_id == viewer.id,
-                )
-            )
-        )
-    )
 
 
 def new_join_code() -> str:
@@ -147,7 +87,7 @@ def create_cohort(
     trainer_ids: list[int] | None = None,
     now: datetime | None = None,
 ) -> Cohort:
-    if not (actor.role == Role.ADMIN or (actor.role == Role.COORDINATOR and actor.site_id == site_id)):
+    if not may_create_cohort(actor, site_id):
         raise NotFoundError("not allowed")
     name = _validate(name, language, languages, start_date, end_date)
     cohort = Cohort(
@@ -179,7 +119,7 @@ def update_cohort(
     archived: bool = False,
     now: datetime | None = None,
 ) -> None:
-    if not can_manage(actor, cohort):
+    if not may_manage_cohort(actor, cohort):
         raise NotFoundError("not allowed")
     cohort.name = _validate(name, language, languages, start_date, end_date)
     cohort.language, cohort.start_date, cohort.end_date = language, start_date, end_date
@@ -189,7 +129,7 @@ def update_cohort(
 
 
 def regenerate_code(actor: User, cohort: Cohort, now: datetime | None = None) -> str:
-    if not can_run(actor, cohort):
+    if not may_run_cohort(actor, cohort):
         raise NotFoundError("not allowed")
     cohort.join_code = new_join_code()
     record(actor, "cohort.new_code", "cohort", cohort.id, cohort.site_id, now=now)
@@ -197,9 +137,13 @@ def regenerate_code(actor: User, cohort: Cohort, now: datetime | None = None) ->
 
 
 def enrol(actor: User | None, cohort: Cohort, trainee: User, now: datetime | None = None) -> Enrolment:
-    """Put a trainee in a cohort (idempotent). ``actor`` None: the trainee joined with the code."""
-    if actor is not None and not can_run(actor, cohort):
+    """Put an existing account in a cohort (idempotent). ``actor`` None: the trainee joined with the code."""
+    if actor is not None and not may_manage_cohort(actor, cohort):
         raise NotFoundError("not allowed")
+    return _enrol(actor, cohort, trainee, now)
+
+
+def _enrol(actor: User | None, cohort: Cohort, trainee: User, now: datetime | None) -> Enrolment:
     if trainee.role != Role.TRAINEE or trainee.site_id != cohort.site_id:
         raise InvalidInput("trainee", _l("Only trainees of this site can join this cohort."))
     existing = db.session.get(Enrolment, (cohort.id, trainee.id))
@@ -229,7 +173,7 @@ def enrol(actor: User | None, cohort: Cohort, trainee: User, now: datetime | Non
 
 def unenrol(actor: User, cohort: Cohort, trainee: User, now: datetime | None = None) -> None:
     """Take a trainee out of a cohort; their own records (progress, reflections) stay with them."""
-    if not can_run(actor, cohort):
+    if not may_run_cohort(actor, cohort):
         raise NotFoundError("not allowed")
     enrolment = db.session.get(Enrolment, (cohort.id, trainee.id))
     if enrolment is not None:
@@ -253,6 +197,35 @@ def join_with_code(trainee: User, code: str, now: datetime | None = None) -> Coh
     return cohort
 
 
+def join_as_newcomer(
+    code: str,
+    *,
+    name: str,
+    login: str,
+    password: str,
+    now: datetime | None = None,
+) -> tuple[User, Cohort]:
+    """Someone without an account joins with a cohort code: make their trainee account and enrol it."""
+    cohort = cohort_by_code(code)
+    if cohort is None:
+        raise InvalidInput("code", _l("No open cohort has this code. Check it with your trainer."))
+    login = (login or "").strip().lower()
+    person, _secret = create_user(
+        None,
+        name=name,
+        role=Role.TRAINEE,
+        site_id=cohort.site_id,
+        login=login,
+        email=login if "@" in login else None,
+        language=cohort.language,
+        password=password,
+        now=now,
+        via="code",
+    )
+    enrol(None, cohort, person, now=now)
+    return person, cohort
+
+
 def add_trainee(
     actor: User,
     cohort: Cohort,
@@ -264,7 +237,7 @@ def add_trainee(
     now: datetime | None = None,
 ) -> tuple[User, str | None]:
     """Create a trainee account in the cohort's site and enrol it; returns the one-time link secret."""
-    if not can_run(actor, cohort):
+    if not may_run_cohort(actor, cohort):
         raise NotFoundError("not allowed")
     user, secret = create_user(
         actor,
@@ -276,7 +249,7 @@ def add_trainee(
         language=language or cohort.language,
         now=now,
     )
-    enrol(actor, cohort, user, now=now)
+    _enrol(actor, cohort, user, now)  # the cohort's trainers may enrol the accounts they create
     return user, secret
 
 
@@ -286,6 +259,18 @@ def trainees_of(cohort: Cohort) -> list[User]:
             select(User)
             .join(Enrolment, Enrolment.user_id == User.id)
             .where(Enrolment.cohort_id == cohort.id)
+            .order_by(User.name)
+        )
+    )
+
+
+def enrollable_trainees(cohort: Cohort) -> list[User]:
+    """Active trainees of the cohort's site who are not in it yet: whom its coordinators may enrol."""
+    in_cohort = select(Enrolment.user_id).where(Enrolment.cohort_id == cohort.id)
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.site_id == cohort.site_id, User.role == Role.TRAINEE, User.active, User.id.not_in(in_cohort))
             .order_by(User.name)
         )
     )

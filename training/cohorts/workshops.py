@@ -13,8 +13,9 @@ from ..curriculum import CurriculumStore
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
 from ..models_base import utcnow
+from ..permissions import may_run_cohort
 from .models import Attendance, Cohort, Workshop
-from .services import can_run, trainees_of
+from .services import trainees_of
 
 
 def workshops_of(cohort: Cohort) -> list[Workshop]:
@@ -38,7 +39,7 @@ def add_workshop(
     modules: list[str],
     now: datetime | None = None,
 ) -> Workshop:
-    if not can_run(actor, cohort):
+    if not may_run_cohort(actor, cohort):
         raise NotFoundError("not allowed")
     title = " ".join((title or "").split())
     if not title:
@@ -64,7 +65,7 @@ def add_workshop(
 
 def workshop_for(actor: User, cohort: Cohort, workshop_id: int) -> Workshop:
     workshop = db.session.get(Workshop, workshop_id)
-    if workshop is None or workshop.cohort_id != cohort.id or not can_run(actor, cohort):
+    if workshop is None or workshop.cohort_id != cohort.id or not may_run_cohort(actor, cohort):
         raise NotFoundError("no such workshop")
     return workshop
 

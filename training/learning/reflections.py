@@ -12,11 +12,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..accounts.models import User
-from ..cohorts.services import trains
 from ..curriculum import ModuleView
 from ..errors import InvalidInput
 from ..extensions import db
 from ..models_base import utcnow
+from ..permissions import may_see_reflection
 from .models import Reflection
 
 MAX_LENGTH = 20_000
@@ -66,12 +66,6 @@ def save_reflection(
 
 
 def shared_with(viewer: User, trainee: User) -> list[Reflection]:
-    """Entries the trainee chose to share, if the viewer is one of their trainers; else nothing."""
-    if viewer.id == trainee.id:
-        return reflections_for(trainee)
-    # "Their trainers": people who train a cohort the trainee is in. Trainers cannot pull
-    # someone into their cohort (only coordinators enrol existing accounts), so this list
-    # is what the trainee agreed to by joining.
-    if not trains(viewer, trainee):
-        return []
-    return [r for r in reflections_for(trainee) if r.shared]
+    """The trainee's entries the viewer may read (``may_see_reflection``): all their own; a
+    trainer only the shared ones; anyone else nothing."""
+    return [r for r in reflections_for(trainee) if may_see_reflection(viewer, r)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -16,13 +15,16 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..curriculum import ModuleView
 from ..errors import InvalidInput
 from ..extensions import db
 from ..i18n import block_labels, curriculum_languages
+from ..permissions import is_staff, keeps_own_record
+from ..web import store
+from ..webforms import requires
 from . import progress, reflections
 
 bp = Blueprint("learning", __name__, url_prefix="/<lang>")
@@ -51,17 +53,13 @@ def known_language():
     return None
 
 
-def store():
-    return current_app.extensions["curriculum"]
-
-
 def site():
     return store().site(getattr(g, "site_id", None))
 
 
 def reader_audience() -> str:
     """Trainer blocks only for people who run trainings; everyone else reads as a trainee."""
-    return "trainer" if getattr(current_user, "sees_trainer_notes", False) else "trainee"
+    return "trainer" if is_staff(current_user) else "trainee"
 
 
 def _module_or_404(slug: str) -> ModuleView:
@@ -71,15 +69,11 @@ def _module_or_404(slug: str) -> ModuleView:
     return view
 
 
-def _is_trainee() -> bool:
-    return current_user.is_authenticated and current_user.role.value == "trainee"
-
-
 @bp.get("/")
 def index():
     views = store().modules(g.lang, site())
     per_module, overall, resume = {}, None, None
-    if _is_trainee():
+    if keeps_own_record(current_user):
         done = progress.done_for(current_user)
         rows, overall = progress.curriculum_progress(views, done)
         per_module = {p.slug: p for p in rows}
@@ -100,7 +94,7 @@ def module(slug: str):
     rendered = store().render(view, reader_audience(), "web", block_labels)
     previous, following = store().neighbours(view)
     done, module_state, written = {}, None, set()
-    if _is_trainee():
+    if keeps_own_record(current_user):
         all_done = progress.done_for(current_user)
         done = all_done.get(view.slug, {})
         module_state = progress.module_progress(view, all_done)
@@ -120,11 +114,9 @@ def module(slug: str):
 
 
 @bp.post("/modules/<slug>/sections/<section_id>/done")
-@login_required
+@requires(keeps_own_record)
 def section_done(slug: str, section_id: str):
     """One tap, a plain form POST: works without JavaScript. Undo posts done=0."""
-    if not _is_trainee():
-        abort(404)
     view = _module_or_404(slug)
     if section_id not in view.section_ids:
         abort(404)
@@ -145,11 +137,9 @@ def section_done(slug: str, section_id: str):
 
 
 @bp.route("/modules/<slug>/journal", methods=["GET", "POST"])
-@login_required
+@requires(keeps_own_record)
 def journal(slug: str):
     """The trainee's private reflections for one module: one entry per prompt, plus a general one."""
-    if not _is_trainee():
-        abort(404)
     view = _module_or_404(slug)
     prompts = reflections.prompts_of(view)
     form = FlaskForm()
@@ -178,10 +168,8 @@ def journal(slug: str):
 
 
 @bp.get("/journal")
-@login_required
+@requires(keeps_own_record)
 def my_journal():
-    if not _is_trainee():
-        abort(404)
     entries = reflections.reflections_for(current_user)
     titles = {v.slug: v.title for v in store().modules(g.lang, site())}
     return render_template("learning/my_journal.html", entries=entries, titles=titles)

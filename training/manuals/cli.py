@@ -12,6 +12,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from .. import web
 from ..curriculum import CurriculumStore
 from ..extensions import db
 from .build import BuiltManual, builder_for, cache_for
@@ -22,7 +23,7 @@ manuals_cli = AppGroup("manuals", help="Build printable PDF manuals.")
 
 
 def _store() -> CurriculumStore:
-    return current_app.extensions["curriculum"]
+    return web.store()
 
 
 def _describe(options: ManualOptions) -> str:

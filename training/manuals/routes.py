@@ -13,11 +13,13 @@ from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 from wtforms.fields.choices import SelectChoice
 
-from ..accounts.models import Role
-from ..curriculum import CurriculumStore, native_name
+from ..curriculum import native_name
+from ..errors import NotFoundError
 from ..extensions import db, limiter
 from ..models_base import utcnow
-from ..webforms import roles_required
+from ..permissions import is_staff, manual_sites, may_see_manual_build, oversees_every_site
+from ..web import store
+from ..webforms import requires
 from . import jobs
 from .forms import ManualForm
 from .labels import TEXT
@@ -25,53 +27,40 @@ from .models import BuildStatus, ManualBuild
 from .options import OptionsError, resolve
 
 bp = Blueprint("manuals", __name__, url_prefix="/manuals")
-STAFF = ("admin", "coordinator", "trainer")
 REFRESH_SECONDS = 2
 
 
-def store() -> CurriculumStore:
-    return current_app.extensions["curriculum"]
-
-
-def allowed_sites() -> list[str | None]:
-    """Sites the user may print for: every site and none for admins, their own for everyone else."""
-    if current_user.role == Role.ADMIN:
-        return [None, *store().sites()]
-    return [current_user.site_id] if current_user.site_id in store().sites() else []
-
-
-def _chosen_site() -> str | None:
-    sites = allowed_sites()
+def _chosen_site(sites: list[str | None]) -> str | None:
     wanted = request.values.get("site") or None
     if wanted in sites:
         return wanted
-    if current_user.role != Role.ADMIN:
+    if not oversees_every_site(current_user):
         return sites[0] if sites else None
     return None if None in sites else sites[0]
 
 
 def _build_or_404(build_id: int) -> ManualBuild:
     build = db.session.get(ManualBuild, build_id)
-    if build is None or build.site_id not in allowed_sites():
-        abort(404)
+    if build is None or not may_see_manual_build(current_user, build, store().sites()):
+        raise NotFoundError("no such build")
     return build
 
 
 def _visible_builds():
     query = select(ManualBuild).order_by(ManualBuild.updated_at.desc()).limit(20)
-    if current_user.role != Role.ADMIN:
+    if not oversees_every_site(current_user):
         query = query.where(ManualBuild.site_id == current_user.site_id)
     return list(db.session.scalars(query))
 
 
 @bp.route("/", methods=["GET", "POST"])
 @limiter.limit("30 per hour", methods=["POST"])
-@roles_required(*STAFF)
+@requires(is_staff)
 def index():
-    sites = allowed_sites()
+    sites = manual_sites(current_user, store().sites())
     if not sites:
         abort(404)
-    site_id = _chosen_site()
+    site_id = _chosen_site(sites)
     site = store().site(site_id)
     languages = site.languages if site else store().meta().languages
     form = ManualForm()
@@ -116,7 +105,7 @@ def index():
 
 
 @bp.get("/builds/<int:build_id>/")
-@roles_required(*STAFF)
+@requires(is_staff)
 def status(build_id: int):
     build = _build_or_404(build_id)
     stale = jobs.is_stale(build, utcnow(), jobs.stale_seconds())
@@ -139,7 +128,7 @@ def status(build_id: int):
 
 
 @bp.get("/builds/<int:build_id>/pdf")
-@roles_required(*STAFF)
+@requires(is_staff)
 def download(build_id: int):
     build = _build_or_404(build_id)
     if build.status != BuildStatus.DONE or not build.file_name:
@@ -161,7 +150,7 @@ def download(build_id: int):
 
 
 @bp.post("/builds/<int:build_id>/retry")
-@roles_required(*STAFF)
+@requires(is_staff)
 def retry(build_id: int):
     build = _build_or_404(build_id)
     jobs.retry_build(build, current_user)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from ..accounts.models import User
 from ..assessments.levels import EVIDENCE_NAMES, LEVEL_NAMES
 from ..assessments.models import EVIDENCE_KINDS, Assessment
-from ..assessments.services import MAX_NOTE, can_assess, record_assessment
+from ..assessments.services import MAX_NOTE, record_assessment
 from ..audit import record
 from ..cohorts.models import Cohort, Workshop
 from ..cohorts.services import trainees_of
@@ -28,6 +28,7 @@ from ..curriculum import CurriculumStore
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
 from ..models_base import utcnow
+from ..permissions import may_assess
 from .csvfile import read_table
 
 ASSESSMENT_COLUMNS = ("login", "competency", "evidence_kind", "level", "observed_on")
@@ -99,7 +100,7 @@ def import_assessments(
     actor: User, store: CurriculumStore, cohort: Cohort, data: bytes, *, apply: bool, now: datetime | None = None
 ) -> ImportResult:
     now = now or utcnow()
-    if not can_assess(actor, cohort):
+    if not may_assess(actor, cohort):
         raise NotFoundError("only the cohort's trainers import its sign-off sheets")
     table = read_table(data, ASSESSMENT_COLUMNS, ("note", "name"), max_bytes=max_upload())
     result = ImportResult(problems=list(table.problems))

@@ -1,47 +1,33 @@
-"""Paper loop pages: download templates and printable sheets, upload what was filled in (dry run first)."""
+"""Paper loop pages: printable registers and sign-off sheets, CSV templates, and uploading what
+was filled in (dry run first)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from ..assessments.levels import EVIDENCE_NAMES, LEVEL_NAMES
-from ..assessments.services import can_assess
 from ..cohorts import services as cohorts
 from ..cohorts import workshops as ws
 from ..csvutil import spreadsheet_response
 from ..curriculum import direction
+from ..downloads import pdf_download
 from ..errors import NotFoundError
 from ..extensions import db
-from ..printing import self_contained_pdf
-from ..webforms import roles_required
+from ..i18n import format_date
+from ..permissions import is_staff, may_assess
+from ..printing import css_string, self_contained_pdf
+from ..web import store
+from ..webforms import requires
 from .imports import ASSESSMENT_COLUMNS, import_assessments, import_attendance
 
 bp = Blueprint("paper", __name__)
-STAFF = ("admin", "coordinator", "trainer")
-
-
-def store():
-    return current_app.extensions["curriculum"]
-
-
-def _cohort(cohort_id: int):
-    try:
-        return cohorts.cohort_for(current_user, cohort_id)
-    except NotFoundError:
-        abort(404)
-
-
-def _workshop(cohort, workshop_id: int):
-    try:
-        return ws.workshop_for(current_user, cohort, workshop_id)
-    except NotFoundError:
-        abort(404)
 
 
 def _uploaded() -> bytes | None:
@@ -72,10 +58,10 @@ def _competencies(cohort, competency_id: str | None):
 
 
 @bp.get("/cohorts/<int:cohort_id>/signoff.csv")
-@roles_required(*STAFF)
+@requires(is_staff)
 def signoff_template(cohort_id: int):
     """A CSV to type the paper sign-off sheet into: one line per trainee, competency and evidence kind."""
-    cohort = _cohort(cohort_id)
+    cohort = cohorts.cohort_for(current_user, cohort_id)
     rows = [
         [t.login, t.name, c.id, kind, "", "", ""]
         for c in _competencies(cohort, request.args.get("competency"))
@@ -88,10 +74,10 @@ def signoff_template(cohort_id: int):
 
 
 @bp.get("/cohorts/<int:cohort_id>/signoff.pdf")
-@roles_required(*STAFF)
+@requires(is_staff)
 def signoff_sheet(cohort_id: int):
     """Printable sign-off sheets (one page per competency), in the cohort's language."""
-    cohort = _cohort(cohort_id)
+    cohort = cohorts.cohort_for(current_user, cohort_id)
     site = store().site(cohort.site_id)
     with force_locale(cohort.language):
         html = render_template(
@@ -105,19 +91,15 @@ def signoff_sheet(cohort_id: int):
             lang=cohort.language,
             dir=direction(cohort.language),
         )
-    return Response(
-        self_contained_pdf(html),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="signoff-cohort-{cohort.id}.pdf"'},
-    )
+    return pdf_download(self_contained_pdf(html), f"signoff-cohort-{cohort.id}.pdf")
 
 
 @bp.route("/cohorts/<int:cohort_id>/import/assessments", methods=["GET", "POST"])
-@roles_required(*STAFF)
+@requires(is_staff)
 def assessments_import(cohort_id: int):
-    cohort = _cohort(cohort_id)
-    if not can_assess(current_user, cohort):
-        abort(404)
+    cohort = cohorts.cohort_for(current_user, cohort_id)
+    if not may_assess(current_user, cohort):
+        raise NotFoundError("only the cohort's trainers import assessments")
     result, data = None, None
     if request.method == "POST":
         data = _uploaded()
@@ -147,10 +129,10 @@ def assessments_import(cohort_id: int):
 
 
 @bp.get("/cohorts/<int:cohort_id>/workshops/<int:workshop_id>/register.csv")
-@roles_required(*STAFF)
+@requires(is_staff)
 def register_template(cohort_id: int, workshop_id: int):
-    cohort = _cohort(cohort_id)
-    workshop = _workshop(cohort, workshop_id)
+    cohort = cohorts.cohort_for(current_user, cohort_id)
+    workshop = ws.workshop_for(current_user, cohort, workshop_id)
     present = ws.present_ids(workshop)
     rows = [[t.login, t.name, "1" if t.id in present else ""] for t in cohorts.trainees_of(cohort)]
     lang = str(get_locale() or "en")
@@ -158,11 +140,35 @@ def register_template(cohort_id: int, workshop_id: int):
     return spreadsheet_response(header, rows, f"attendance-{workshop.id}.csv", lang, request.args.get("format"))
 
 
+@bp.get("/cohorts/<int:cohort_id>/workshops/<int:workshop_id>/register.pdf")
+@requires(is_staff)
+def attendance_register(cohort_id: int, workshop_id: int):
+    """A printable attendance register in the cohort's language, pre-filled with its trainees."""
+    cohort = cohorts.cohort_for(current_user, cohort_id)
+    workshop = ws.workshop_for(current_user, cohort, workshop_id)
+    site = store().site(cohort.site_id)
+    titles = {v.slug: v.title for v in store().modules(cohort.language, cohort.site_id)}
+    with force_locale(cohort.language):
+        html = render_template(
+            "print/attendance.html",
+            cohort=cohort,
+            workshop=workshop,
+            trainees=cohorts.trainees_of(cohort),
+            present=ws.present_ids(workshop),
+            site_name=site.name_in(cohort.language) if site else cohort.site_id,
+            modules=[titles.get(m, m) for m in workshop.modules],
+            footer=Markup(css_string(f"{cohort.name} · {format_date(workshop.held_on)}")),  # noqa: S704 - escaped for CSS
+            lang=cohort.language,
+            dir=direction(cohort.language),
+        )
+    return pdf_download(self_contained_pdf(html), f"attendance-{workshop.id}.pdf")
+
+
 @bp.route("/cohorts/<int:cohort_id>/workshops/<int:workshop_id>/import", methods=["GET", "POST"])
-@roles_required(*STAFF)
+@requires(is_staff)
 def attendance_import(cohort_id: int, workshop_id: int):
-    cohort = _cohort(cohort_id)
-    workshop = _workshop(cohort, workshop_id)
+    cohort = cohorts.cohort_for(current_user, cohort_id)
+    workshop = ws.workshop_for(current_user, cohort, workshop_id)
     result, data = None, None
     if request.method == "POST":
         data = _uploaded()

@@ -1,4 +1,4 @@
-"""Assessments, flags and certificates in 'download my data'."""
+"""The assessments and certificates sections of 'download my data' (registered by create_app)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..accounts.export import exporter
 from ..accounts.models import User
 from ..curriculum import CurriculumStore
 from ..extensions import db
 from .models import Assessment, Certificate
 
 
-@exporter("assessments")
-def _assessments(user: User, store: CurriculumStore) -> list[dict[str, Any]]:
+def assessments_of(user: User, store: CurriculumStore) -> list[dict[str, Any]]:
     rows = db.session.scalars(
         select(Assessment).where(Assessment.trainee_id == user.id).order_by(Assessment.created_at)
     ).unique()
@@ -35,7 +33,6 @@ def _assessments(user: User, store: CurriculumStore) -> list[dict[str, Any]]:
     ]
 
 
-@exporter("certificates")
-def _certificates(user: User, store: CurriculumStore) -> list[dict[str, Any]]:
+def certificates_of(user: User, store: CurriculumStore) -> list[dict[str, Any]]:
     rows = db.session.scalars(select(Certificate).where(Certificate.trainee_id == user.id))
     return [{"code": c.code, "issued_at": c.issued_at, "revoked_at": c.revoked_at, "site": c.site_id} for c in rows]

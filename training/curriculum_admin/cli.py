@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .curriculum import CurriculumStore, check_curriculum, mark_current, revision_of, status
+from ..curriculum import CurriculumStore, check_curriculum, mark_current, revision_of, status
 
 curriculum_cli = AppGroup("curriculum", help="Check and maintain the curriculum files.")
 

@@ -1,0 +1,60 @@
+"""The audit view: who recorded, revoked, raised, closed, issued what, and when."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..permissions import is_overseer
+from ..web import store
+from ..webforms import requires
+from . import audit_log, auditview
+
+bp = Blueprint("audit", __name__)
+
+
+def _day(name: str) -> date | None:
+    value = request.args.get(name) or ""
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        flash(_("Dates are written like 2026-11-27."), "error")
+        return None
+
+
+@bp.get("/audit")
+@requires(is_overseer)
+def events():
+    """Assessment events with filters; coordinators see their own site only."""
+    wanted = audit_log.scoped(
+        current_user,
+        audit_log.AuditFilter(
+            site=request.args.get("site") or None,
+            action=request.args.get("action") or "",
+            actor_id=request.args.get("actor", type=int),
+            day_from=_day("from"),
+            day_to=_day("to"),
+        ),
+    )
+    found, people = audit_log.events(current_user, wanted)
+    return render_template(
+        "assessments/audit.html",
+        events=found,
+        people=people,
+        sites=store().sites(),
+        site=wanted.site,
+        action=wanted.action,
+        actions=list(audit_log.ACTIONS),
+        args=request.args,
+        action_name=auditview.action_name,
+        detail_items=lambda details: auditview.detail_items(details, _competency_title),
+    )
+
+
+def _competency_title(competency_id: str) -> str:
+    competency = store().framework(str(get_locale() or "en")).get(competency_id)
+    return competency.title if competency else ""
