@@ -33,3 +33,14 @@ def test_trainer_lands_on_their_cohorts(client, people):
     assert response.headers["Location"].endswith("/cohorts/")
     trainee = client.application.test_client()
     assert not login(trainee, people.trainee).headers["Location"].endswith("/cohorts/")
+
+
+def test_suggested_level_is_shown_at_the_level_choice(client, people):
+    login(client, people.trainer)
+    url = f"/cohorts/{people.cohort_id}/trainees/{people.trainee.id}/assess?competency=B2"
+    page = client.get(url).get_data(as_text=True)
+    assert 'formaction="' in page and '#level"' in page  # the answer comes back where the trainer looks
+    answer = client.post(url, data={"action": "suggest", "competency": "B2", "evidence_kind": "skill"})
+    html = answer.get_data(as_text=True)
+    level = html[html.index('<fieldset id="level">') :].split("</fieldset>")[0]
+    assert "The checklist suggests" in level
