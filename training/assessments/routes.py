@@ -15,13 +15,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..cohorts import services as cohorts
-from ..csvutil import spreadsheet_response
+from ..csvutil import spreadsheet_from_csv
 from ..dates import site_today
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
 from ..i18n import format_date
 from ..models_base import utcnow
 from ..permissions import is_overseer, is_staff, keeps_own_record, may_assess, may_oversee_site, oversees_every_site
+from ..urlpattern import id_url
 from ..web import store
 from ..webforms import attach_error, requires
 from . import queries, services
@@ -49,16 +50,26 @@ def grid(cohort_id: int):
     """Trainees × competencies: latest level and flags, in a fixed number of queries."""
     cohort = cohorts.cohort_for(current_user, cohort_id)
     fw = framework()
+    # Translated once here, not once per cell: a 200 × 16 grid has 3,200 cells.
+    letters = {kind: str(letter) for kind, letter in EVIDENCE_LETTERS.items()}
+    page = queries.competency_grid(fw, cohort, letters, request.args.get("page", 1, type=int))
     return render_template(
         "assessments/grid.html",
-        # Translated once here, not once per cell: a 200 × 16 grid has 3,200 cells.
-        letters={kind: str(letter) for kind, letter in EVIDENCE_LETTERS.items()},
+        letters=letters,
         evidence_names=EVIDENCE_NAMES,
         assess_label=_("Assess %(competency)s for %(name)s"),
         cohort=cohort,
         framework=fw,
-        rows=queries.competency_grid(fw, cohorts.trainees_of(cohort)),
+        rows=page.rows,
+        page=page,
         may_assess=may_assess(current_user, cohort),
+        # One url_for per page, not per cell.
+        record_url=id_url("assessments.trainee_competencies", "trainee_id", cohort_id=cohort.id),
+        assess_url=id_url("assessments.assess", "trainee_id", cohort_id=cohort.id),
+        competency_query={
+            c.id: url_for("assessments.assess", cohort_id=cohort.id, trainee_id=1, competency=c.id).partition("?")[2]
+            for c in fw.competencies
+        },
     )
 
 
@@ -209,9 +220,11 @@ def close_flag(flag_id: int):
 @requires(is_staff)
 def cohort_csv(cohort_id: int):
     cohort = cohorts.cohort_for(current_user, cohort_id)
-    header, rows = queries.cohort_assessments_table(cohort)
-    return spreadsheet_response(
-        header, rows, f"cohort-{cohort.id}-assessments.csv", ui_lang(), request.args.get("format")
+    return spreadsheet_from_csv(
+        queries.cohort_assessments_csv(cohort),
+        f"cohort-{cohort.id}-assessments.csv",
+        ui_lang(),
+        request.args.get("format"),
     )
 
 
@@ -253,8 +266,9 @@ def overview():
 def site_csv(site_id: str):
     if not may_oversee_site(current_user, site_id):
         raise NotFoundError("no such site")
-    header, rows = queries.site_assessments_table(site_id)
-    return spreadsheet_response(header, rows, f"site-{site_id}-assessments.csv", ui_lang(), request.args.get("format"))
+    return spreadsheet_from_csv(
+        queries.site_assessments_csv(site_id), f"site-{site_id}-assessments.csv", ui_lang(), request.args.get("format")
+    )
 
 
 # -- trainees ----------------------------------------------------------------
