@@ -127,6 +127,14 @@ def spreadsheet_from_csv(text: str, filename: str, lang: str, fmt: str | None = 
     """``spreadsheet_response`` for a table already written as CSV (the fast exports write CSV directly)."""
     table = list(csv.reader(io.StringIO(text)))
     header, rows = (table[0], table[1:]) if table else ([], [])
-    if fmt == "xlsx":  # whole numbers back to numbers, so the workbook can sum them
-        rows = [[int(v) if _NUMBER.fullmatch(v) else v for v in row] for row in rows]
+    if fmt == "xlsx":  # whole numbers back to numbers; text as typed (an .xlsx text cell runs nothing)
+        rows = [[_from_csv_cell(v) for v in row] for row in rows]
     return spreadsheet_response(header, rows, filename, lang, fmt)
+
+
+def _from_csv_cell(value: str) -> Any:
+    if _NUMBER.fullmatch(value):
+        return int(value)
+    if value.startswith("'") and value[1:].lstrip(" ").startswith(_FORMULA_START):
+        return value[1:]  # the CSV writer's defusing quote; xlsx_bytes stores the text as text
+    return value
