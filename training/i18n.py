@@ -146,8 +146,12 @@ def _has_own_units(locale: str) -> bool:
 
 def format_minutes(minutes: int, locale: str | None = None) -> str:
     """'3 hours 30 minutes', in the UI language, from CLDR data or, where CLDR has none, the catalog."""
-    locale = locale or str(get_locale() or "en")
-    hours, rest = divmod(int(minutes), 60)
+    return _format_minutes(int(minutes), locale or str(get_locale() or "en"))
+
+
+@lru_cache(maxsize=1024)  # a page lists many modules with a handful of distinct durations
+def _format_minutes(minutes: int, locale: str) -> str:
+    hours, rest = divmod(minutes, 60)
     if not _has_own_units(locale):
         # CLDR has no duration words for some languages (Luganda printed "3 h"): the catalog has them.
         with force_locale(locale):
