@@ -38,7 +38,7 @@ def self_contained_pdf(html: str) -> bytes:
     """PDF bytes of a page that names no outside resource, with the shared print stylesheet."""
     from weasyprint import HTML
 
-    from .manuals import actualtext
+    from . import actualtext
 
     actualtext.install()
     document = HTML(string=html, url_fetcher=_refusing_fetcher(), base_url="about:blank")
