@@ -13,8 +13,6 @@ from typing import Any
 
 from babel.numbers import get_decimal_symbol
 from flask import Response
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -79,7 +77,9 @@ def csv_bytes(header: list[str], rows: Iterable[Iterable[Any]], lang: str = "en"
 
 def xlsx_bytes(header: list[str], rows: Iterable[Iterable[Any]], title: str = "PeerPath") -> bytes:
     """The same table as an .xlsx workbook (openpyxl); text cells stay text, never formulas."""
+    # openpyxl (and Pillow behind it) loads only when someone asks for a workbook: start-up stays quick.
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31] or "PeerPath")
@@ -102,6 +102,8 @@ def _xlsx_value(value: Any) -> Any:
         return ""
     if isinstance(value, bool | int | float):
         return value
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     return ILLEGAL_CHARACTERS_RE.sub("", str(value))
 
 
