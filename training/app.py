@@ -170,9 +170,10 @@ def configure_personal_data(app: Flask) -> None:
 
 def configure_commands(app: Flask) -> None:
     from .accounts.cli import users_cli
+    from .assessments.cli import assessments_cli
     from .curriculum_admin.cli import curriculum_cli
     from .demo import demo_cli
     from .manuals.cli import manuals_cli
 
-    for group in (curriculum_cli, users_cli, demo_cli, manuals_cli):
+    for group in (curriculum_cli, users_cli, demo_cli, manuals_cli, assessments_cli):
         app.cli.add_command(group)
