@@ -152,6 +152,11 @@ ACCESS: dict[str, list[tuple[str, str, dict[str, int]]]] = {
     ],
     "assessments.cohort_csv": [("GET", "/cohorts/{c}/assessments.csv", only(*RUN_C))],
     "assessments.overview": [("GET", "/overview", only(*OVERSEERS))],
+    # reports
+    "reports.cohort": [("GET", "/cohorts/{c}/report", only(*RUN_C))],
+    "reports.cohort_pdf": [("GET", "/cohorts/{c}/report.pdf", only(*RUN_C))],
+    "reports.cohort_csv": [("GET", "/cohorts/{c}/report.csv", only(*RUN_C))],
+    "reports.cohort_xlsx": [("GET", "/cohorts/{c}/report.xlsx", only(*RUN_C))],
     "assessments.site_csv": [
         ("GET", "/sites/elbtal/assessments.csv", only("admin", "coordinator")),
         ("GET", "/sites/galil/assessments.csv", only("admin", "foreign_coordinator")),

@@ -130,6 +130,7 @@ def configure_blueprints(app: Flask) -> None:
     from .learning.routes import bp as learning_bp
     from .manuals.routes import bp as manuals_bp
     from .paper.routes import bp as paper_bp
+    from .reports.routes import bp as reports_bp
 
     for blueprint in (
         health_bp,
@@ -141,6 +142,7 @@ def configure_blueprints(app: Flask) -> None:
         audit_bp,
         manuals_bp,
         paper_bp,
+        reports_bp,
         curriculum_admin_bp,
         learning_bp,  # last: its URLs start with a language code, /<lang>/
     ):

@@ -274,6 +274,15 @@ def may_see_manual_build(actor: User, build: ManualBuild, known_sites: Iterable[
     return build.site_id in manual_sites(actor, known_sites)
 
 
+# -- reports -------------------------------------------------------------------------------
+
+
+def may_see_cohort_report(actor: User, cohort: Cohort) -> bool:
+    """The cohort competency matrix and its PDF, CSV and .xlsx: whoever runs the cohort. It holds
+    levels only (no notes, flags' text or reflections), the same as the competency grid."""
+    return may_run_cohort(actor, cohort)
+
+
 # Offered to every template, so pages ask the same questions as the code that serves them.
 TEMPLATE_GLOBALS: dict[str, Callable[..., Any]] = {
     fn.__name__: fn
@@ -296,5 +305,6 @@ TEMPLATE_GLOBALS: dict[str, Callable[..., Any]] = {
         may_revoke_certificate,
         may_manage_user,
         may_see_translation_status,
+        may_see_cohort_report,
     )
 }
