@@ -25,4 +25,4 @@ def cohort_report(actor: User | None, cohort_id: int, framework: Framework) -> C
     cohort = db.session.get(Cohort, cohort_id)
     if cohort is None or (actor is not None and not may_see_cohort_report(actor, cohort)):
         raise NotFoundError("no such cohort")
-    return CohortReport(cohort, cohort_matrix(framework, trainees_of(cohort)))
+    return CohortReport(cohort, cohort_matrix(framework, cohort, trainees_of(cohort)))
