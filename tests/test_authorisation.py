@@ -157,6 +157,9 @@ ACCESS: dict[str, list[tuple[str, str, dict[str, int]]]] = {
     "reports.cohort_pdf": [("GET", "/cohorts/{c}/report.pdf", only(*RUN_C))],
     "reports.cohort_csv": [("GET", "/cohorts/{c}/report.csv", only(*RUN_C))],
     "reports.cohort_xlsx": [("GET", "/cohorts/{c}/report.xlsx", only(*RUN_C))],
+    "reports.programme": [("GET", "/reports/programme", only("admin"))],
+    "reports.programme_pdf": [("GET", "/reports/programme.pdf", only("admin"))],
+    "reports.programme_xlsx": [("GET", "/reports/programme.xlsx", only("admin"))],
     "assessments.site_csv": [
         ("GET", "/sites/elbtal/assessments.csv", only("admin", "coordinator")),
         ("GET", "/sites/galil/assessments.csv", only("admin", "foreign_coordinator")),

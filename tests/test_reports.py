@@ -192,3 +192,124 @@ def test_matrix_query_count_does_not_grow_with_cohort_size(app):
             )
         )
     assert counts[0] == counts[1], counts
+
+
+# -- the programme report -----------------------------------------------------------------
+
+
+@pytest.fixture
+def programme_records(app, people):
+    """November 2026 at Elbtal (German cohort A, English cohort B) and Galil, with records that must
+    not count: a revoked assessment, a flag raised by a revoked assessment, October records."""
+    from training.assessments.models import SafetyFlag
+    from training.cohorts.models import Attendance, Workshop
+
+    from .conftest import make_certificate
+
+    record(app, people, competency="B2", level=0, observed=date(2026, 11, 1), now=T0)  # raises a flag
+    record(app, people, competency="B2", level=2, observed=date(2026, 11, 5), now=T0)
+    _revoke(app, people, record(app, people, competency="B2", level=3, observed=date(2026, 11, 9), now=T0))
+    record(app, people, competency="B1", level=1, observed=date(2026, 10, 20), now=T0)  # before the period
+    revoked_flag = record(
+        app,
+        people,
+        trainee=people.other_trainee,
+        assessor=people.other_trainer,
+        cohort=people.other_cohort_id,
+        competency="B2",
+        level=0,
+        observed=date(2026, 11, 2),
+        now=T0,
+    )
+    _revoke(app, people, revoked_flag)
+    with app.app_context():
+        flag = db.session.scalars(db.select(SafetyFlag).where(SafetyFlag.trainee_id == people.trainee.id)).one()
+        flag.raised_at = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
+        flag.closed_at = datetime(2026, 11, 4, 10, 0, tzinfo=UTC)  # three days later
+        flag.closed_by_id = people.coordinator.id
+        flag.close_note = "Practised again"
+        for enrolment in db.session.scalars(db.select(Enrolment)):
+            enrolment.enrolled_at = datetime(2026, 10, 1, tzinfo=UTC)  # the fixture enrols "now"
+        workshop = Workshop(cohort_id=people.cohort_id, title="Listening", held_on=date(2026, 11, 3))
+        old = Workshop(cohort_id=people.cohort_id, title="Intro", held_on=date(2026, 10, 1))
+        db.session.add_all([workshop, old])
+        db.session.flush()
+        db.session.add(Attendance(workshop_id=workshop.id, user_id=people.trainee.id))
+        make_certificate(people, issued_at=datetime(2026, 11, 20, tzinfo=UTC))
+        make_certificate(
+            people,
+            code="DDDD-EEEE-FFFF",
+            issued_at=datetime(2026, 11, 21, tzinfo=UTC),
+            revoked_at=datetime(2026, 11, 22, tzinfo=UTC),
+            revoked_by_id=people.coordinator.id,
+            revoke_reason="Issued twice",
+        )
+        db.session.commit()
+
+
+def test_programme_numbers_against_the_records(app, people, programme_records):
+    from training.reports.programme import programme_report
+
+    with app.app_context():
+        report = programme_report(date(2026, 11, 1), date(2026, 11, 30))
+    rows = {(r.site_id, r.language): r for r in report.groups}
+    assert set(rows) == {("elbtal", "de"), ("elbtal", "en"), ("galil", "he")}
+    de, en, he = rows[("elbtal", "de")], rows[("elbtal", "en")], rows[("galil", "he")]
+    assert (de.enrolled, de.active, de.completed, de.workshops) == (1, 1, 1, 1)
+    assert (de.flags_raised, de.flags_closed, de.median_days_to_close) == (1, 1, 3.0)
+    assert (de.certificates_issued, de.certificates_revoked) == (2, 1)
+    # Cohort B's only assessment was revoked: not active, and the flag it raised does not count.
+    assert (en.enrolled, en.active, en.flags_raised) == (1, 0, 0)
+    assert (he.enrolled, he.active, he.certificates_issued) == (1, 0, 0)
+    gains = {(g.site_id, g.language, g.competency): g for g in report.gains}
+    assert set(gains) == {("elbtal", "de", "B2")}  # B1 was assessed once, before the period
+    b2 = gains[("elbtal", "de", "B2")]
+    assert (b2.trainees, b2.mean_first, b2.mean_latest, b2.gain) == (1, 0.0, 2.0, 2.0)  # the revoked 3 left out
+
+
+def test_programme_pdf_and_xlsx_read_back(app, people, client, programme_records):
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    login(client, people.admin)
+    period = "?from=2026-11-01&to=2026-11-30"
+    html = client.get("/reports/programme" + period).get_data(as_text=True)
+    assert "0.00→2.00" in html
+    book = load_workbook(io.BytesIO(client.get("/reports/programme.xlsx" + period).data))
+    sites = list(book["sites"].iter_rows(values_only=True))
+    assert sites[0][:5] == ("site", "language", "enrolled", "active", "completed")
+    assert ("elbtal", "de", 1, 1, 1, 1, 1, 1, 3, 2, 1) in sites
+    gains = list(book["competency gains"].iter_rows(values_only=True))
+    assert gains[1] == ("elbtal", "de", "B2", 1, 0, 2, 2)
+    response = client.get("/reports/programme.pdf" + period)
+    assert response.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    assert reader.pages[0].mediabox.width > reader.pages[0].mediabox.height
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "Elbtal" in text and "0.00→2.00" in text
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("?from=yesterday", "from: enter a date as YYYY-MM-DD."),
+        ("?from=2026-12-01&to=2026-11-01", "to: the period ends before it starts."),
+    ],
+)
+def test_programme_period_errors_name_the_field(app, people, client, query, message):
+    login(client, people.admin)
+    for path in ("/reports/programme", "/reports/programme.pdf", "/reports/programme.xlsx"):
+        response = client.get(path + query)
+        assert response.status_code == 400
+        assert message in response.get_data(as_text=True)
+
+
+def test_programme_report_query_count_is_constant(app, people, programme_records):
+    from .test_cohorts import _cohort_with, _count_queries
+
+    client = app.test_client()
+    login(client, people.admin)
+    before = _count_queries(app, client, "/reports/programme?from=2026-01-01&to=2026-12-31")
+    _cohort_with(app, 50, "galil")
+    after = _count_queries(app, client, "/reports/programme?from=2026-01-01&to=2026-12-31")
+    assert before == after

@@ -283,6 +283,11 @@ def may_see_cohort_report(actor: User, cohort: Cohort) -> bool:
     return may_run_cohort(actor, cohort)
 
 
+def may_see_programme_report(actor: User) -> bool:
+    """Every site's numbers side by side (for funders): organisation admins."""
+    return oversees_every_site(actor)
+
+
 # Offered to every template, so pages ask the same questions as the code that serves them.
 TEMPLATE_GLOBALS: dict[str, Callable[..., Any]] = {
     fn.__name__: fn
@@ -306,5 +311,6 @@ TEMPLATE_GLOBALS: dict[str, Callable[..., Any]] = {
         may_manage_user,
         may_see_translation_status,
         may_see_cohort_report,
+        may_see_programme_report,
     )
 }

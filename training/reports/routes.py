@@ -1,15 +1,19 @@
-"""Report pages: the cohort competency matrix on screen, as PDF, CSV and .xlsx (one query each)."""
+"""Report pages: the cohort competency matrix (screen, PDF, CSV, .xlsx) and the programme report
+(screen, PDF, .xlsx); each format of a report reads the same query result."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import UTC, date, datetime
+
+from flask import Blueprint, render_template, request
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..assessments.levels import LEVEL_NAMES
 from ..curriculum import direction
 from ..downloads import csv_download, download, pdf_download
-from ..permissions import is_staff
+from ..permissions import is_staff, may_see_programme_report
 from ..printing import self_contained_pdf
 from ..web import store
 from ..webforms import requires
@@ -17,6 +21,7 @@ from . import services
 from .charts import LEVEL_COLOURS, stacked_bars
 from .exports import XLSX_MIMETYPE, csv_export, xlsx_export
 from .matrix import matrix_sheet
+from .programme import programme_report, programme_sheets
 
 bp = Blueprint("reports", __name__)
 
@@ -76,3 +81,65 @@ def cohort_xlsx(cohort_id: int):
     header, rows = matrix_sheet(report.matrix)
     body = xlsx_export([("competencies", header, rows)])
     return download(body, f"competencies-{report.cohort.name}.xlsx", XLSX_MIMETYPE)
+
+
+# -- the programme report -----------------------------------------------------------------
+
+
+def _period() -> tuple[date, date, str | None]:
+    """The period from ?from=&to= (ISO dates); this calendar year so far when not given."""
+    today = datetime.now(UTC).date()
+    values = {"from": date(today.year, 1, 1), "to": today}
+    for field in ("from", "to"):
+        raw = request.args.get(field, "").strip()
+        if not raw:
+            continue
+        try:
+            values[field] = date.fromisoformat(raw)
+        except ValueError:
+            return values["from"], values["to"], _("%(field)s: enter a date as YYYY-MM-DD.", field=field)
+    if values["from"] > values["to"]:
+        return values["from"], values["to"], _("%(field)s: the period ends before it starts.", field="to")
+    return values["from"], values["to"], None
+
+
+def _programme_context() -> dict:
+    start, end, error = _period()
+    lang = _lang()
+    return {
+        "start": start,
+        "end": end,
+        "error": error,
+        "report": None if error else programme_report(start, end),
+        "site_names": {site_id: site.name for site_id, site in store().sites().items()},
+        "lang": lang,
+        "dir": direction(lang),
+    }
+
+
+@bp.get("/reports/programme")
+@requires(may_see_programme_report)
+def programme():
+    """Per site and language: trainees, workshops, competency gains, flags, certificates."""
+    context = _programme_context()
+    return render_template("reports/programme.html", **context), 400 if context["error"] else 200
+
+
+@bp.get("/reports/programme.pdf")
+@requires(may_see_programme_report)
+def programme_pdf():
+    context = _programme_context()
+    if context["error"]:
+        return render_template("reports/programme.html", **context), 400
+    html = render_template("print/programme_report.html", **context)
+    return pdf_download(self_contained_pdf(html), f"programme-{context['start']}-{context['end']}.pdf")
+
+
+@bp.get("/reports/programme.xlsx")
+@requires(may_see_programme_report)
+def programme_xlsx():
+    context = _programme_context()
+    if context["error"]:
+        return render_template("reports/programme.html", **context), 400
+    body = xlsx_export(programme_sheets(context["report"]))
+    return download(body, f"programme-{context['start']}-{context['end']}.xlsx", XLSX_MIMETYPE)
