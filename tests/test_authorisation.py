@@ -160,6 +160,13 @@ ACCESS: dict[str, list[tuple[str, str, dict[str, int]]]] = {
     "reports.programme": [("GET", "/reports/programme", only("admin"))],
     "reports.programme_pdf": [("GET", "/reports/programme.pdf", only("admin"))],
     "reports.programme_xlsx": [("GET", "/reports/programme.xlsx", only("admin"))],
+    "reports.trainee_record": [
+        ("GET", "/trainees/{t}/record", only("admin", "coordinator", "trainer", "trainee")),
+        ("GET", "/trainees/{tr}/record", NOBODY),  # staff have no training record
+    ],
+    "reports.trainee_record_pdf": [
+        ("GET", "/trainees/{t}/record.pdf", only("admin", "coordinator", "trainer", "trainee"))
+    ],
     "assessments.site_csv": [
         ("GET", "/sites/elbtal/assessments.csv", only("admin", "coordinator")),
         ("GET", "/sites/galil/assessments.csv", only("admin", "foreign_coordinator")),

@@ -313,3 +313,35 @@ def test_programme_report_query_count_is_constant(app, people, programme_records
     _cohort_with(app, 50, "galil")
     after = _count_queries(app, client, "/reports/programme?from=2026-01-01&to=2026-12-31")
     assert before == after
+
+
+# -- a trainee's record ---------------------------------------------------------------------
+
+
+def test_record_shows_trajectory_without_revoked_and_flags_to_staff_only(app, people, client, cohort_records):
+    from pypdf import PdfReader
+
+    from training.cohorts.models import Attendance, Workshop
+
+    with app.app_context():
+        held = Workshop(cohort_id=people.cohort_id, title="Listening", held_on=date(2026, 11, 3))
+        db.session.add_all([held, Workshop(cohort_id=people.cohort_id, title="Roles", held_on=date(2026, 11, 4))])
+        db.session.flush()
+        db.session.add(Attendance(workshop_id=held.id, user_id=people.trainee.id))
+        db.session.commit()
+    url = f"/trainees/{people.trainee.id}/record"
+    login(client, people.trainer)
+    html = client.get(url).get_data(as_text=True)
+    assert '<bdi dir="ltr">0→2</bdi>' in html  # B2: the revoked 3 is not on the trajectory
+    assert "Workshops attended: 1 of 2 held." in html
+    assert "Safety flags" in html
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(client.get(url + ".pdf").data)).pages)
+    assert "0→2" in text and "Safety flags" in text
+
+    trainee_client = app.test_client()
+    login(trainee_client, people.trainee)
+    own = trainee_client.get(url).get_data(as_text=True)
+    assert '<bdi dir="ltr">0→2</bdi>' in own and "Safety flags" not in own
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(trainee_client.get(url + ".pdf").data)).pages)
+    assert "0→2" in text and "Safety flags" not in text
+    assert trainee_client.get(f"/trainees/{cohort_records}/record").status_code == 404  # someone else's

@@ -283,6 +283,12 @@ def may_see_cohort_report(actor: User, cohort: Cohort) -> bool:
     return may_run_cohort(actor, cohort)
 
 
+def may_see_trainee_flags(actor: User, trainee: User) -> bool:
+    """The safety flags on a trainee's record page: staff who may view the trainee, never the
+    trainee (a flag is a prompt for the trainers, not a verdict to hand over)."""
+    return is_staff(actor) and may_view_trainee(actor, trainee)
+
+
 def may_see_programme_report(actor: User) -> bool:
     """Every site's numbers side by side (for funders): organisation admins."""
     return oversees_every_site(actor)
@@ -312,5 +318,6 @@ TEMPLATE_GLOBALS: dict[str, Callable[..., Any]] = {
         may_see_translation_status,
         may_see_cohort_report,
         may_see_programme_report,
+        may_see_trainee_flags,
     )
 }

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 from flask import Blueprint, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 
-from ..assessments.levels import LEVEL_NAMES
+from ..assessments.levels import EVIDENCE_NAMES, LEVEL_NAMES
 from ..curriculum import direction
 from ..downloads import csv_download, download, pdf_download
 from ..permissions import is_staff, may_see_programme_report
@@ -143,3 +143,32 @@ def programme_xlsx():
         return render_template("reports/programme.html", **context), 400
     body = xlsx_export(programme_sheets(context["report"]))
     return download(body, f"programme-{context['start']}-{context['end']}.xlsx", XLSX_MIMETYPE)
+
+
+# -- a trainee's record ---------------------------------------------------------------------
+
+
+def _record_context(trainee_id: int) -> dict:
+    lang = _lang()
+    return {
+        "record": services.trainee_record(current_user, trainee_id, store(), lang),
+        "level_names": {n: str(name) for n, name in LEVEL_NAMES.items()},
+        "evidence_names": {k: str(name) for k, name in EVIDENCE_NAMES.items()},
+        "lang": lang,
+        "dir": direction(lang),
+    }
+
+
+@bp.get("/trainees/<int:trainee_id>/record")
+@login_required
+def trainee_record(trainee_id: int):
+    """The trainee's record on one page; the trainee sees their own without the staff-only parts."""
+    return render_template("reports/record.html", **_record_context(trainee_id))
+
+
+@bp.get("/trainees/<int:trainee_id>/record.pdf")
+@login_required
+def trainee_record_pdf(trainee_id: int):
+    context = _record_context(trainee_id)
+    html = render_template("print/trainee_record.html", **context)
+    return pdf_download(self_contained_pdf(html), f"record-{context['record'].trainee.name}.pdf")
