@@ -16,7 +16,7 @@ from .conftest import PASSWORD, login, make_app
 
 def test_login_and_logout(client, people):
     response = login(client, people.trainee)
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/en/"  # the module list, without a stop at "/"
     assert "Sign out" in client.get("/en/").get_data(as_text=True)
     assert "Abmelden" in client.get("/de/").get_data(as_text=True)  # the German catalog
     client.post("/logout")
@@ -31,6 +31,17 @@ def test_wrong_password_is_refused_with_a_message(client, people):
     assert "Sign-in name or password is not right." in response.get_data(as_text=True)
 
 
+def test_sign_in_lands_on_the_module_list_in_the_users_language(app, client, people):
+    """One redirect after signing in, to the page the root would have redirected to."""
+    with app.app_context():
+        db.session.get(User, people.trainee.id).language = "sw"
+        db.session.commit()
+    response = login(client, people.trainee)
+    assert response.headers["Location"] == "/sw/"
+    page = client.get("/sw/")
+    assert page.status_code == 200 and 'lang="sw"' in page.get_data(as_text=True)
+
+
 def test_inactive_user_cannot_sign_in(app, client, people):
     with app.app_context():
         db.session.get(User, people.trainee.id).active = False
@@ -43,10 +54,10 @@ def test_inactive_user_cannot_sign_in(app, client, people):
     "target,expected",
     [
         ("/de/modules/peer-role/", "/de/modules/peer-role/"),
-        ("https://evil.example/", "/"),
-        ("//evil.example/", "/"),
-        ("/\\evil.example", "/"),
-        ("javascript:alert(1)", "/"),
+        ("https://evil.example/", "/en/"),
+        ("//evil.example/", "/en/"),
+        ("/\\evil.example", "/en/"),
+        ("javascript:alert(1)", "/en/"),
     ],
 )
 def test_next_redirect_stays_on_site(client, people, target, expected):

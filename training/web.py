@@ -57,10 +57,11 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def page_globals():
         lang = str(get_locale() or "en")
+        site = store().site(current_site_id())  # once per page
         return {
             "ui_lang": lang,
             "ui_dir": text_direction(lang),
-            "languages": language_choices(offered_languages()),
+            "languages": language_choices(site.languages if site else curriculum_languages()),
             "switch_language_url": switch_language_url,
             "curriculum_title": store().meta().title(lang),
             "text_direction": text_direction,
@@ -71,7 +72,7 @@ def init_app(app: Flask) -> None:
             "format_date": format_date,
             "format_datetime": format_datetime,
             "role_name": role_name,
-            "site_name": site.name if (site := store().site(current_site_id())) else None,
+            "site_name": site.name if site else None,
             "qr_svg": qr_svg,
             "plain_form": FlaskForm,
             "current_path": request.full_path.rstrip("?") if request else "/",

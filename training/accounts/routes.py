@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..downloads import csv_download, download
 from ..errors import InvalidInput
 from ..extensions import db, limiter
-from ..i18n import curriculum_languages
+from ..i18n import curriculum_languages, select_locale
 from ..web import store
 from ..webforms import attach_error, safe_next, wants_next
 from . import services
@@ -21,6 +21,12 @@ bp = Blueprint("accounts", __name__)
 
 def _home() -> str:
     return url_for("root")
+
+
+def _landing() -> str:
+    """Where a sign-in lands: the module list in the person's language, straight away (the root
+    page would only redirect there; a class signing in at once queues for every extra hop)."""
+    return url_for("learning.index", lang=select_locale())
 
 
 def _login_name() -> str:
@@ -39,7 +45,7 @@ def login():
         if user is not None:
             login_user(user, remember=form.remember.data)
             db.session.commit()
-            return redirect(safe_next(form.next.data, _home()))
+            return redirect(safe_next(form.next.data, _landing()))
         form.form_errors.append(_("Sign-in name or password is not right."))
     return render_template("accounts/login.html", form=form)
 

@@ -6,19 +6,20 @@ the caller (services and routes ask training.permissions first).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from ..accounts.models import Role, User
 from ..cohorts.models import Cohort, Enrolment, Workshop
-from ..csvutil import csv_text
 from ..curriculum import CurriculumStore, Framework
 from ..extensions import db
+from . import grid
+from .csvexport import assessments_csv
+from .grid import GridPage
 from .models import Assessment, Certificate, SafetyFlag
 from .services import assessments_of, open_flags_of
-from .status import CompetencyStatus, GridRow, RefresherEntry, all_achieved, refresher_list, trainee_record
+from .status import CompetencyStatus, RefresherEntry, all_achieved, refresher_list, trainee_record
 
 
 @dataclass(frozen=True)
@@ -37,16 +38,9 @@ def record_of(framework: Framework, trainee: User) -> TraineeRecord:
     return TraineeRecord(assessments, flags, trainee_record(framework, assessments, [f for f in flags if f.open]))
 
 
-def competency_grid(framework: Framework, trainees: list[User]) -> list[GridRow]:
-    """Trainees × competencies: latest level and flags, in a fixed number of queries."""
-    ids = [t.id for t in trainees]
-    by_trainee = assessments_of(ids)
-    flags = open_flags_of(ids)
-    rows = []
-    for trainee in trainees:
-        cells = tuple(trainee_record(framework, by_trainee[trainee.id], flags[trainee.id]))
-        rows.append(GridRow(trainee, cells, sum(c.achieved for c in cells), len(flags[trainee.id])))
-    return rows
+def competency_grid(framework: Framework, cohort: Cohort, letters: dict[str, str], page: int = 1) -> GridPage:
+    """Trainees × competencies, one page of them: latest level and flags, from plain rows (see ``grid``)."""
+    return grid.competency_grid(framework, cohort, letters, page)
 
 
 def trainee_history(record: TraineeRecord) -> tuple[list[tuple], dict[int, User]]:
@@ -124,74 +118,11 @@ def valid_certificates_of(trainee: User) -> list[Certificate]:
     )
 
 
-CSV_HEADER = [
-    "assessment_id",
-    "recorded_at_utc",
-    "trainee",
-    "trainee_login",
-    "competency",
-    "evidence_kind",
-    "level",
-    "suggested_level",
-    "observed_on",
-    "assessor",
-    "cohort_id",
-    "workshop_id",
-    "language",
-    "content_revision",
-    "checklist",
-    "note",
-    "revoked_at_utc",
-    "revoked_by",
-    "revocation_reason",
-]
-
-
 def cohort_assessments_csv(cohort: Cohort) -> str:
     """Every assessment recorded in the cohort, revoked ones included, oldest first."""
-    return _assessments_csv(
-        db.session.scalars(
-            select(Assessment).where(Assessment.cohort_id == cohort.id).order_by(Assessment.created_at)
-        ).unique()
-    )
+    return assessments_csv(Assessment.cohort_id == cohort.id)
 
 
 def site_assessments_csv(site_id: str) -> str:
     """Every assessment recorded at the site, revoked ones included, oldest first."""
-    return _assessments_csv(
-        db.session.scalars(
-            select(Assessment).where(Assessment.site_id == site_id).order_by(Assessment.created_at)
-        ).unique()
-    )
-
-
-def _assessments_csv(assessments: Iterable[Assessment]) -> str:
-    rows = list(assessments)
-    trainee_ids = {r.trainee_id for r in rows}
-    names = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(trainee_ids)))} if trainee_ids else {}
-
-    def line(a: Assessment) -> list:
-        trainee, revocation = names.get(a.trainee_id), a.revocation
-        return [
-            a.id,
-            a.created_at.isoformat(),
-            trainee.name if trainee else "",
-            trainee.login if trainee else "",
-            a.competency,
-            a.evidence_kind,
-            a.level,
-            a.suggested_level,
-            a.observed_on.isoformat(),
-            a.assessor.name,
-            a.cohort_id,
-            a.workshop_id,
-            a.language,
-            a.content_revision,
-            " ".join(a.checklist or []),
-            a.note,
-            revocation.created_at.isoformat() if revocation else "",
-            revocation.revoked_by.name if revocation else "",
-            revocation.reason if revocation else "",
-        ]
-
-    return csv_text(CSV_HEADER, (line(a) for a in rows))
+    return assessments_csv(Assessment.site_id == site_id)

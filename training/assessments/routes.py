@@ -21,6 +21,7 @@ from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
 from ..models_base import utcnow
 from ..permissions import is_overseer, is_staff, keeps_own_record, may_assess, may_oversee_site, oversees_every_site
+from ..urlpattern import id_url
 from ..web import store
 from ..webforms import attach_error, requires
 from . import queries, services
@@ -48,16 +49,26 @@ def grid(cohort_id: int):
     """Trainees × competencies: latest level and flags, in a fixed number of queries."""
     cohort = cohorts.cohort_for(current_user, cohort_id)
     fw = framework()
+    # Translated once here, not once per cell: a 200 × 16 grid has 3,200 cells.
+    letters = {kind: str(letter) for kind, letter in EVIDENCE_LETTERS.items()}
+    page = queries.competency_grid(fw, cohort, letters, request.args.get("page", 1, type=int))
     return render_template(
         "assessments/grid.html",
-        # Translated once here, not once per cell: a 200 × 16 grid has 3,200 cells.
-        letters={kind: str(letter) for kind, letter in EVIDENCE_LETTERS.items()},
+        letters=letters,
         evidence_names=EVIDENCE_NAMES,
         assess_label=_("Assess %(competency)s for %(name)s"),
         cohort=cohort,
         framework=fw,
-        rows=queries.competency_grid(fw, cohorts.trainees_of(cohort)),
+        rows=page.rows,
+        page=page,
         may_assess=may_assess(current_user, cohort),
+        # One url_for per page, not per cell.
+        record_url=id_url("assessments.trainee_competencies", "trainee_id", cohort_id=cohort.id),
+        assess_url=id_url("assessments.assess", "trainee_id", cohort_id=cohort.id),
+        competency_query={
+            c.id: url_for("assessments.assess", cohort_id=cohort.id, trainee_id=1, competency=c.id).partition("?")[2]
+            for c in fw.competencies
+        },
     )
 
 

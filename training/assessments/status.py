@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..accounts.models import User
 from ..curriculum import Competency, CurriculumStore, Framework
 from .models import ACHIEVED_LEVEL, Assessment, SafetyFlag
 from .services import safety_revision
@@ -105,11 +104,3 @@ def refresher_list(
                     entries.append(RefresherEntry(trainee_id, competency.id, assessment))
                     break
     return entries
-
-
-@dataclass(frozen=True)
-class GridRow:
-    trainee: User
-    cells: tuple[CompetencyStatus, ...]
-    achieved: int
-    flags: int

@@ -16,11 +16,12 @@ from ..i18n import language_name
 from ..learning import reflections
 from ..learning.progress import curriculum_progress, done_for
 from ..permissions import is_overseer, is_staff, keeps_own_record, may_create_cohort, may_join_cohort, may_manage_cohort
+from ..urlpattern import id_url
 from ..web import store
 from ..webforms import attach_error, link_page, requires
 from . import services
 from . import workshops as ws
-from .dashboard import SORTS, cohort_grid, grid_csv
+from .dashboard import SORTS, cohort_grid, grid_csv, grid_labels, page_of
 from .forms import CohortForm, EnrolForm, NewTraineeForm, WorkshopForm
 
 bp = Blueprint("cohorts", __name__)
@@ -49,11 +50,17 @@ def dashboard(cohort_id: int):
     sort = request.args.get("sort", "name")
     descending = request.args.get("dir") == "desc"
     views, rows = cohort_grid(store(), cohort, sort, descending)
+    page = page_of(rows, request.args.get("page", 1, type=int))
+    percent_text, activity_text = grid_labels(page.rows)
     return render_template(
         "cohorts/dashboard.html",
         cohort=cohort,
         views=views,
-        rows=rows,
+        rows=page.rows,
+        page=page,
+        percent_text=percent_text,
+        activity_text=activity_text,
+        trainee_url=id_url("cohorts.trainee", "trainee_id", cohort_id=cohort.id),
         sort=sort,
         descending=descending,
         sorts=SORTS,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import Select, and_, case, delete, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
@@ -120,6 +120,33 @@ def module_progress(view: ModuleView, done: Done) -> ModuleProgress:
     )
 
 
+def module_counts(user_ids: Select, views: list[ModuleView]) -> dict[int, dict[str, tuple[int, datetime]]]:
+    """Per user and module, counted in SQL: sections done that the module still has, and the latest
+    completion of any of its sections (retired ones included, as in ``module_progress``)."""
+    current = or_(
+        false(),
+        *(
+            and_(SectionProgress.module == v.slug, SectionProgress.section.in_(v.section_ids))
+            for v in views
+            if v.section_ids
+        ),
+    )
+    rows = db.session.execute(
+        select(
+            SectionProgress.user_id,
+            SectionProgress.module,
+            func.sum(case((current, 1), else_=0)),
+            func.max(SectionProgress.completed_at),
+        )
+        .where(SectionProgress.user_id.in_(user_ids), SectionProgress.module.in_([v.slug for v in views]))
+        .group_by(SectionProgress.user_id, SectionProgress.module)
+    )
+    result: dict[int, dict[str, tuple[int, datetime]]] = defaultdict(dict)
+    for user_id, module, done, latest in rows:
+        result[user_id][module] = (int(done or 0), latest)
+    return result
+
+
 def curriculum_progress(views: list[ModuleView], done: Done) -> tuple[list[ModuleProgress], int]:
     per_module = [module_progress(v, done) for v in views]
     total = sum(p.total for p in per_module)
@@ -133,9 +160,13 @@ class ContinuePoint:
     section_id: str | None  # None: the module is done; start the next
 
 
-def continue_point(store: CurriculumStore, lang: str, site: Site | None, done: Done) -> ContinuePoint | None:
-    """Where to pick up: the next undone section of the module worked on last, else the first undone module."""
-    views = store.modules(lang, site)
+def continue_point(
+    store: CurriculumStore, lang: str, site: Site | None, done: Done, views: list[ModuleView] | None = None
+) -> ContinuePoint | None:
+    """Where to pick up: the next undone section of the module worked on last, else the first undone module.
+
+    ``views``: the modules the page already has (``store.modules(lang, site)``), not looked up again."""
+    views = store.modules(lang, site) if views is None else views
     if not views:
         return None
     last_module = None

@@ -77,7 +77,7 @@ def index():
         done = progress.done_for(current_user)
         rows, overall = progress.curriculum_progress(views, done)
         per_module = {p.slug: p for p in rows}
-        resume = progress.continue_point(store(), g.lang, site(), done)
+        resume = progress.continue_point(store(), g.lang, site(), done, views)
     return render_template(
         "learning/index.html",
         modules=views,

@@ -61,10 +61,11 @@ def _competencies(cohort, competency_id: str | None):
 def signoff_template(cohort_id: int):
     """A CSV to type the paper sign-off sheet into: one line per trainee, competency and evidence kind."""
     cohort = cohorts.cohort_for(current_user, cohort_id)
+    trainees = cohorts.trainees_of(cohort)  # once, not once per competency
     rows = [
         [t.login, t.name, c.id, kind, "", "", ""]
         for c in _competencies(cohort, request.args.get("competency"))
-        for t in cohorts.trainees_of(cohort)
+        for t in trainees
         for kind in c.evidence_kinds
     ]
     header = ["login", "name", "competency", "evidence_kind", "level", "observed_on", "note"]
