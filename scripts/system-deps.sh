@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu packages PeerPath needs, or say exactly how.
 #   scripts/system-deps.sh          Pango + fonts for WeasyPrint, gettext
-#   scripts/system-deps.sh --test   the same, plus Poppler tools and Chromium for tests, wrk for `make bench`
+#   scripts/system-deps.sh --test   the same, plus Poppler tools and Chromium for tests, wrk for `make bench`,
+#                                   git (the "what changed since the translation" tests read Git history)
 set -euo pipefail
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-dejavu-core gettext)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(poppler-utils chromium wrk zbar-tools redis-server)
+  packages+=(poppler-utils chromium wrk zbar-tools redis-server git)
 fi
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "system-deps: not a Debian-based system; install these yourself: ${packages[*]}" >&2

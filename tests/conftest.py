@@ -144,6 +144,7 @@ def _settings(database_url: str, tmp_path: Path, curriculum: Path, **extra) -> d
         "PASSWORD_MEMORY_KIB": 1024,  # argon2id, cheap for tests
         "RATELIMIT_ENABLED": False,
         "MANUAL_CACHE_DIR": str(tmp_path / "manuals"),
+        "SOURCE_REVISIONS_DIR": str(tmp_path / "source-revisions"),
         "SERVER_NAME": None,
         "CURRICULUM_FRESHNESS": 0,  # tests edit curriculum files and expect the next access to see it
         **extra,

@@ -212,6 +212,13 @@ ACCESS: dict[str, list[tuple[str, str, dict[str, int]]]] = {
         ("GET", "/cohorts/{c}/workshops/9999/import", NOBODY),
     ],
     "curriculum_admin.translation_status": [("GET", "/translations", only(*STAFF))],
+    # the translators' desk: granted per language (nobody here has a grant), admins for every language
+    "translations.index": [("GET", "/desk/", only("admin"))],
+    "translations.module": [("GET", "/desk/peer-role/de", only("admin")), ("GET", "/desk/ghost/de", NOBODY)],
+    # Admins get a message back (no step named, the steps not done); nobody else reaches the page.
+    "translations.record_step": [("POST", "/desk/peer-role/de/steps", only("admin", status=302))],
+    "translations.mark_current": [("POST", "/desk/peer-role/de/current", only("admin", status=302))],
+    "translations.attachment": [("GET", "/desk/peer-role/de/steps/9999/attachment", NOBODY)],
     # reading and the journal
     "learning.index": [("GET", "/de/", anyone(200)), ("GET", "/xx/", anyone(404))],
     "learning.module": [("GET", "/de/modules/peer-role/", anyone(200))],

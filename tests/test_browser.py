@@ -160,3 +160,74 @@ def test_keyboard_user_can_skip_to_content(browser, server):
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
     context.close()
+
+
+@pytest.fixture(scope="module")
+def desk_server(tmp_path_factory) -> Iterator[str]:
+    """The demo on a copy of the curriculum whose English communication module changed after its Hebrew translation."""
+    from training.curriculum import CurriculumStore
+    from training.extensions import db
+    from training.translations.models import TranslatorGrant
+
+    tmp = tmp_path_factory.mktemp("desk")
+    root = tmp / "curriculum"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "curriculum", root)
+    app = make_app(f"sqlite:///{tmp / 'desk.db'}", tmp, curriculum=root)
+    CurriculumStore(root, revisions=app.config["SOURCE_REVISIONS_DIR"]).doc("communication", "en")  # keep it
+    source = root / "modules/communication/en.md"
+    source.write_text(source.read_text().replace("shapes everything after it", "shapes what comes after it"))
+    with app.app_context():
+        load_demo()
+        from sqlalchemy import select
+
+        from training.accounts.models import User
+
+        noa = db.session.scalar(select(User).where(User.login == "coordinator.galil"))
+        db.session.add(TranslatorGrant(user_id=noa.id, lang="he", may_approve=True))
+        db.session.commit()
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(timeout=5)
+    httpd.server_close()
+
+
+def test_side_by_side_in_hebrew(browser, desk_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, desk_server, "coordinator.galil")
+    page.goto(f"{desk_server}/desk/")
+    cell = page.locator("td.state-outdated a", has_text="1")
+    assert cell.count() == 1, page.locator("table.desk").inner_text()
+    cell.click()
+    assert page.url.endswith("/desk/communication/he")
+    changed = page.locator(".sbs-changed")
+    assert changed.count() == 1
+    section_id = changed.get_attribute("id")
+    assert section_id == "s-first-meetings"
+    assert page.locator(f"#{section_id} .diff del").inner_text() == "everything"
+    assert page.locator(f"#{section_id} .diff ins").inner_text() == "what comes"
+    target = page.locator(f"#{section_id} .sbs-target")
+    source_column = page.locator(f"#{section_id} .sbs-source")
+    assert target.get_attribute("lang") == "he"
+    assert target.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    assert source_column.evaluate("e => getComputedStyle(e).direction") == "ltr"
+    # Two columns side by side: same top, different sides; the Hebrew heading starts at its column's right edge.
+    t, s = target.bounding_box(), source_column.bounding_box()
+    assert abs(t["y"] - s["y"]) < 2 and abs(t["x"] - s["x"]) > 300
+    heading = target.locator("h2")
+    heading_range = heading.evaluate(
+        "e => { const r = document.createRange(); r.selectNodeContents(e); const b = r.getBoundingClientRect();"
+        " return [b.left, b.right]; }"
+    )
+    assert abs(heading_range[1] - (t["x"] + t["width"])) < 24
+    # Ids are shown as plain, left-to-right text, never as form fields.
+    ids = target.locator(".ids code").first
+    assert ids.inner_text().startswith("#") and target.locator("input, textarea").count() == 0
+    # Role blocks keep their type label in the translation column.
+    assert page.locator(".sbs-target .block-kind").count() >= 1
+    page.locator(f"#{section_id}").scroll_into_view_if_needed()
+    shot(page, "desk-side-by-side-he")
+    context.close()

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from training.accounts.models import Role
 from training.curriculum import check_curriculum, revision_of
+from training.extensions import db
 
-from .conftest import FIXTURE_CURRICULUM
+from .conftest import FIXTURE_CURRICULUM, make_user
 
 
 @pytest.fixture
@@ -216,6 +218,19 @@ def test_status_and_mark_current(cur, runner):
     assert table[1].split() == ["basics", "source", "OUTDATED"]
     assert table[2].split() == ["listening", "source", "missing"]
     assert table[3].split() == ["competencies", "source", "ok"]
+    refused = runner.invoke(args=["curriculum", "mark-current", "basics", "he", "--path", str(cur)])
+    assert refused.exit_code == 1 and "translated, peer-reviewed, approved" in refused.output
+    with runner.app.app_context():
+        make_user("noa", Role.TRAINER, "galil")
+        make_user("dana", Role.TRAINEE, "galil")
+        make_user("admin", Role.ADMIN, None)
+        db.session.commit()
+    for login in ("noa", "dana"):
+        granted = runner.invoke(args=["curriculum", "grant-translator", login, "he", "--path", str(cur)])
+        assert granted.exit_code == 0, granted.output
+    for step, login in (("translated", "noa"), ("peer-reviewed", "dana"), ("approved", "admin")):
+        done = runner.invoke(args=["curriculum", "review", "basics", "he", step, "--by", login, "--path", str(cur)])
+        assert done.exit_code == 0, done.output
     result = runner.invoke(args=["curriculum", "mark-current", "basics", "he", "--path", str(cur)])
     assert result.exit_code == 0, result.output
     assert f"source_revision: {revision_of(source.read_bytes())}" in (cur / "modules/basics/he.md").read_text()
@@ -242,9 +257,10 @@ def test_shipped_curriculum_passes_strict_for_full_languages(runner):
 
 
 def test_shipped_status_shows_partial_languages(runner):
-    rows = {
-        line.split()[0]: line.split()[1:] for line in runner.invoke(args=["curriculum", "status"]).output.splitlines()
-    }
+    output = runner.invoke(args=["curriculum", "status"]).output
+    table, _, to_update = output.partition("\n\n")
+    rows = {line.split()[0]: line.split()[1:] for line in table.splitlines()}
+    assert "peer-role lg: 1 changed section, 23 words to update" in to_update
     assert rows["module"] == ["en", "de", "sw", "lg", "he", "gu"]
     assert rows["peer-role"] == ["source", "ok", "ok", "OUTDATED", "ok", "ok"]  # left outdated on purpose for the demo
     assert rows["ethics-rights"][3:] == ["missing", "missing", "missing"]
@@ -254,3 +270,16 @@ def test_shipped_status_shows_partial_languages(runner):
             sum(rows[name][lang_index] in ("ok", "OUTDATED") for name in rows if name not in ("module", "competencies"))
             >= 3
         )
+
+
+def test_review_steps_are_configurable_and_checked(cur):
+    from training.curriculum import CurriculumStore
+    from training.curriculum.translation import review_steps
+
+    assert review_steps(CurriculumStore(cur)) == ("translated", "peer-reviewed", "approved")
+    config = cur / "curriculum.yaml"
+    config.write_text(config.read_text() + "review_steps: [translated, back-translated, approved]\n")
+    assert review_steps(CurriculumStore(cur)) == ("translated", "back-translated", "approved")
+    assert errors(cur) == []
+    config.write_text(config.read_text().replace("back-translated", "Back Translated"))
+    assert any("review_steps must be a list of step ids" in e for e in errors(cur))

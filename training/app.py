@@ -45,6 +45,8 @@ def configure_settings(app: Flask, test_config: Mapping[str, Any] | None) -> Non
         app.config.from_mapping(test_config)
     if not app.config.get("MANUAL_CACHE_DIR"):
         app.config["MANUAL_CACHE_DIR"] = str(instance / "manuals")
+    if not app.config.get("SOURCE_REVISIONS_DIR"):
+        app.config["SOURCE_REVISIONS_DIR"] = str(instance / "source-revisions")
 
 
 def configure_database(app: Flask) -> None:
@@ -134,6 +136,7 @@ def configure_blueprints(app: Flask) -> None:
     from .manuals.routes import bp as manuals_bp
     from .paper.routes import bp as paper_bp
     from .reports.routes import bp as reports_bp
+    from .translations.routes import bp as translations_bp
 
     for blueprint in (
         health_bp,
@@ -147,6 +150,7 @@ def configure_blueprints(app: Flask) -> None:
         paper_bp,
         reports_bp,
         curriculum_admin_bp,
+        translations_bp,
         learning_bp,  # last: its URLs start with a language code, /<lang>/
     ):
         app.register_blueprint(blueprint)

@@ -9,6 +9,7 @@
 | CURRICULUM_FRESHNESS | 1 (seconds a checked curriculum is trusted; 0: check on every request) |
 | REDIS_URL | unset: in-process worker and in-memory rate limits |
 | MANUAL_CACHE_DIR | <instance>/manuals (built PDF manuals; shared storage when several hosts build) |
+| SOURCE_REVISIONS_DIR | <instance>/source-revisions (old source files, for "what changed since the translation") |
 | BASE_URL | http://127.0.0.1:5000; required in production (links printed by the CLI and on certificates) |
 | PROXY_COUNT | 0; behind a reverse proxy, how many proxies to trust for the client address and host |
 | MANUAL_HEARTBEAT_SECONDS | 5: a building process writes a sign of life this often |
@@ -99,6 +100,7 @@ def from_environment(instance: Path) -> dict[str, Any]:
         "CURRICULUM_FRESHNESS": float(os.environ.get("CURRICULUM_FRESHNESS") or 1.0),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "MANUAL_CACHE_DIR": os.environ.get("MANUAL_CACHE_DIR") or None,
+        "SOURCE_REVISIONS_DIR": os.environ.get("SOURCE_REVISIONS_DIR") or None,
         "SMTP_HOST": os.environ.get("SMTP_HOST") or None,
         "SMTP_PORT": int(os.environ.get("SMTP_PORT") or 587),
         "SMTP_USER": os.environ.get("SMTP_USER") or None,
@@ -133,6 +135,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_SWALLOW_ERRORS": True,
     "SQLITE_BUSY_TIMEOUT_MS": 5000,
     "MANUAL_CACHE_DIR": None,  # default: <instance>/manuals
+    "SOURCE_REVISIONS_DIR": None,  # default: <instance>/source-revisions
     "SMTP_HOST": None,
     "SMTP_PORT": 587,
     "MAIL_FROM": "peerpath@localhost",

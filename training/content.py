@@ -9,7 +9,11 @@ from .curriculum import CurriculumStore
 
 def init_app(app: Flask) -> CurriculumStore:
     """Create the store and pin a snapshot for each request."""
-    store = CurriculumStore(app.config["CURRICULUM_DIR"], freshness=float(app.config["CURRICULUM_FRESHNESS"]))
+    store = CurriculumStore(
+        app.config["CURRICULUM_DIR"],
+        freshness=float(app.config["CURRICULUM_FRESHNESS"]),
+        revisions=app.config.get("SOURCE_REVISIONS_DIR"),
+    )
     app.extensions["curriculum"] = store
 
     @app.before_request

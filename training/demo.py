@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -24,6 +25,9 @@ from .cohorts.services import new_join_code
 from .extensions import db
 from .learning.models import Reflection, SectionProgress
 
+# Earlier source revisions the demo's outdated translations were made from (Luganda "peer-role"), so
+# "what changed since the translation" works where the curriculum is not a Git checkout.
+DEMO_REVISIONS = Path(__file__).resolve().parent / "demo_revisions"
 DEMO_PASSWORD = "peerpath-demo"  # noqa: S105 - documented demo password
 demo_cli = AppGroup("demo", help="Demo data for trying PeerPath out.")
 
@@ -123,11 +127,22 @@ def demo_logins() -> list[tuple[str, str, str]]:
     return rows
 
 
+def seed_source_revisions(store) -> int:
+    """Keep the shipped earlier source revisions in the store's revision folder; returns how many were new."""
+    if store.revisions is None:
+        return 0
+    written = 0
+    for file in sorted(DEMO_REVISIONS.glob("*/*/*.md")):
+        written += store.revisions.record(file.parent.parent.name, file.parent.name, file.read_bytes())
+    return written
+
+
 def load_demo(now: datetime | None = None, seed: int = 7) -> dict[str, int]:
     """Create the demo records; returns how many of each were made."""
     now = now or datetime.now(UTC)
     rng = random.Random(seed)
     store = current_app.extensions["curriculum"]
+    seed_source_revisions(store)
     sites = store.sites()
     password_hash = hash_password(DEMO_PASSWORD)  # one hash: argon2 is slow on purpose
     counts = {

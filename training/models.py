@@ -6,6 +6,7 @@ from .audit import AuditEvent
 from .cohorts.models import Attendance, Cohort, Enrolment, Workshop, cohort_trainers
 from .learning.models import Reflection, SectionProgress
 from .manuals.models import ManualBuild
+from .translations.models import TranslationStep, TranslatorGrant
 
 __all__ = [
     "AccountToken",
@@ -22,6 +23,8 @@ __all__ = [
     "SafetyFlag",
     "SectionProgress",
     "TokenPurpose",
+    "TranslationStep",
+    "TranslatorGrant",
     "User",
     "Workshop",
     "cohort_trainers",

@@ -112,6 +112,16 @@ def _check_curriculum_yaml(ctx: _Context) -> _Curriculum | None:
                 ctx.add(path, lines.get("title", 1), "error", f"title in unknown language code {lang!r}")
     elif titles is not None:
         ctx.add(path, lines.get("title", 1), "error", "title must map language codes to titles")
+    steps = data.get("review_steps")
+    if steps is not None and not (
+        isinstance(steps, list) and steps and all(isinstance(x, str) and ID_RE.match(x) for x in steps)
+    ):
+        ctx.add(
+            path,
+            lines.get("review_steps", 1),
+            "error",
+            "review_steps must be a list of step ids (lower-case letters, digits and hyphens)",
+        )
     modules = data.get("modules") if isinstance(data.get("modules"), list) else []
     seen: set[str] = set()
     for slug in modules:

@@ -163,6 +163,7 @@ class ModuleMeta:
     competencies: tuple[str, ...] = ()
     safety_critical: tuple[str, ...] = ()
     source_revision: str | None = None
+    draft: bool = False  # a translation not yet through its review steps: readers get the source
     add_after: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
@@ -358,6 +359,7 @@ def _parse_meta(data: Any, lines: Mapping[str, int], parser: _Parser) -> ModuleM
         "competencies",
         "safety_critical",
         "source_revision",
+        "draft",
         "add_after",
     }
     for key in data:
@@ -389,6 +391,10 @@ def _parse_meta(data: Any, lines: Mapping[str, int], parser: _Parser) -> ModuleM
         parser.problem(lines.get("add_after", 2), "add_after must map new section ids to existing ones")
         add_after = {}
     revision = data.get("source_revision")
+    draft = data.get("draft", False)
+    if not isinstance(draft, bool):
+        parser.problem(lines.get("draft", 2), f"draft must be true or false, not {draft!r}")
+        draft = False
     return ModuleMeta(
         title=text("title"),
         summary=text("summary"),
@@ -397,6 +403,7 @@ def _parse_meta(data: Any, lines: Mapping[str, int], parser: _Parser) -> ModuleM
         competencies=listing("competencies"),
         safety_critical=listing("safety_critical"),
         source_revision=str(revision) if revision is not None else None,
+        draft=draft,
         add_after=MappingProxyType({str(k): str(v) for k, v in add_after.items()}),
     )
 

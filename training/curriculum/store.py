@@ -43,6 +43,7 @@ from .render import (
     render_intro,
     render_section,
 )
+from .revisions import RevisionStore
 from .yamlfile import load_yaml
 
 log = logging.getLogger(__name__)
@@ -154,6 +155,7 @@ class Site:
     languages: tuple[str, ...]
     timezone: str
     revision: str
+    show_drafts: bool = False  # show draft translations to readers (with a notice) instead of the source
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,11 @@ class ModuleView:
     @property
     def fallback(self) -> bool:
         return self.doc.lang != self.lang
+
+    @property
+    def draft(self) -> bool:
+        """A translation shown before its review is done (only where the site chose to show drafts)."""
+        return self.doc is not self.source and self.doc.meta.draft
 
     @property
     def outdated(self) -> bool:
@@ -269,8 +276,11 @@ class CurriculumStore:
         render_cache_size: int = 512,
         freshness: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
+        revisions: RevisionStore | Path | str | None = None,
     ):
         self.root = Path(root).resolve()
+        # Where source revisions are kept for "what changed since the translation" (None: Git only).
+        self.revisions = RevisionStore(revisions) if isinstance(revisions, (str, Path)) else revisions
         self._docs: _FileCache[ModuleDoc] = _FileCache(self.root)
         self._yaml: _FileCache[tuple[Any, str]] = _FileCache(self.root)
         self._rendered: OrderedDict[tuple, Any] = OrderedDict()
@@ -333,6 +343,10 @@ class CurriculumStore:
         except ValueError:
             return str(path)
 
+    def yaml_file(self, path: Path) -> tuple[Any, str] | None:
+        """A YAML file of the curriculum as (data, revision), from the current snapshot."""
+        return self._yaml_file(self._current(), path)
+
     def _yaml_file(self, snap: _Snapshot, path: Path) -> tuple[Any, str] | None:
         return snap.file(
             path,
@@ -364,12 +378,15 @@ class CurriculumStore:
     def _doc(self, snap: _Snapshot, slug: str, lang: str, site: str | None = None) -> ModuleDoc | None:
         path = self.module_path(slug, lang, site)
         rel = self.relpath(path)
-        return snap.file(
-            path,
-            lambda: self._docs.load(
-                path, lambda data: parse_module(data, slug=slug, lang=lang, path=rel), lambda d: d.ok
-            ),
-        )
+
+        def parse(data: bytes) -> ModuleDoc:
+            doc = parse_module(data, slug=slug, lang=lang, path=rel)
+            # Runs only when the file changed, so keeping each new source revision costs nothing per request.
+            if self.revisions is not None and site is None and doc.ok and lang == self._meta(snap).source_language:
+                self.revisions.record(slug, lang, data)
+            return doc
+
+        return snap.file(path, lambda: self._docs.load(path, parse, lambda d: d.ok))
 
     # -- curriculum, sites, framework ---------------------------------------
 
@@ -419,6 +436,7 @@ class CurriculumStore:
                 languages=languages or (default,),
                 timezone=str(data.get("timezone") or "UTC"),
                 revision=revision,
+                show_drafts=data.get("show_draft_translations") is True,
             )
         return MappingProxyType(sites)
 
@@ -496,25 +514,36 @@ class CurriculumStore:
                 return doc
         return None
 
-    def module(self, slug: str, lang: str, site: str | Site | None = None) -> ModuleView | None:
+    def module(
+        self, slug: str, lang: str, site: str | Site | None = None, drafts: bool | None = None
+    ) -> ModuleView | None:
         snap = self._current()
-        return self._module(snap, slug, lang, self._sites(snap).get(site) if isinstance(site, str) else site)
+        return self._module(snap, slug, lang, self._sites(snap).get(site) if isinstance(site, str) else site, drafts)
 
-    def _module(self, snap: _Snapshot, slug: str, lang: str, site: Site | None) -> ModuleView | None:
+    def _module(
+        self, snap: _Snapshot, slug: str, lang: str, site: Site | None, drafts: bool | None = None
+    ) -> ModuleView | None:
         meta = self._meta(snap)
         if slug not in meta.modules:
             return None
         if lang not in meta.languages:  # kept per snapshot only for the curriculum's languages
-            return self._build_module(snap, slug, lang, site)
-        return snap.memo(("module", slug, lang, site), lambda: self._build_module(snap, slug, lang, site))
+            return self._build_module(snap, slug, lang, site, drafts)
+        return snap.memo(
+            ("module", slug, lang, site, drafts), lambda: self._build_module(snap, slug, lang, site, drafts)
+        )
 
-    def _build_module(self, snap: _Snapshot, slug: str, lang: str, site: Site | None) -> ModuleView | None:
+    def _build_module(
+        self, snap: _Snapshot, slug: str, lang: str, site: Site | None, drafts: bool | None = None
+    ) -> ModuleView | None:
         meta = self._meta(snap)
         source = self._doc(snap, slug, meta.source_language)
         if source is None:
             return None
         doc = self._doc(snap, slug, lang) if lang != meta.source_language else source
-        if doc is None or doc.section_ids_differ(source):
+        # Draft translations (not yet reviewed) reach readers only where the site chose so;
+        # the translators' desk asks for them explicitly.
+        show_drafts = drafts if drafts is not None else bool(site and site.show_drafts)
+        if doc is None or doc.section_ids_differ(source) or (doc.meta.draft and not show_drafts):
             doc = source
         overlay = self._overlay(snap, slug, lang, site)
         return ModuleView(

@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .document import parse_module, revision_of
+from .document import ID_RE, parse_module, revision_of
 from .problems import ContentError
+from .sourcediff import SourceDiff, source_diff
 from .store import CurriculumStore
 from .yamlfile import load_yaml
 
@@ -105,5 +106,45 @@ def mark_current(store: CurriculumStore, name: str, lang: str) -> tuple[Path, st
         updated = _set_yaml_field(text, "source_revision", revision, front_matter)
     except StopIteration:
         raise ValueError(f"{target} has no front matter") from None
+    if front_matter:
+        # Marked current after review: no longer a draft.
+        updated = re.sub(r"(?m)^draft:.*\n", "", updated, count=1)
     target.write_text(updated, encoding="utf-8")
     return target, revision
+
+
+def changes(store: CurriculumStore, slug: str, lang: str) -> SourceDiff:
+    """What changed in the source of ``slug`` since its ``lang`` translation was made (ValueError if unknown)."""
+    meta = store.meta()
+    if slug not in meta.modules:
+        raise ValueError(f"unknown module {slug!r} (known: {', '.join(meta.modules)})")
+    if lang not in meta.languages:
+        raise ValueError(f"unknown language {lang!r} (known: {', '.join(meta.languages)})")
+    source_file = store.module_path(slug, meta.source_language)
+    if not source_file.exists():
+        raise ValueError(f"module {slug!r} has no source file {store.relpath(source_file)}")
+    target = store.module_path(slug, lang)
+    from_revision = None
+    if lang == meta.source_language:
+        from_revision = revision_of(source_file.read_bytes())
+    elif target.exists():
+        try:
+            from_revision = parse_module(
+                target.read_bytes(), slug=slug, lang=lang, path=str(target)
+            ).meta.source_revision
+        except ContentError:
+            from_revision = None
+    return source_diff(source_file, slug, meta.source_language, lang, from_revision, store.revisions)
+
+
+DEFAULT_REVIEW_STEPS = ("translated", "peer-reviewed", "approved")
+
+
+def review_steps(store: CurriculumStore) -> tuple[str, ...]:
+    """The review steps a translation goes through, in order (``review_steps`` in curriculum.yaml)."""
+    loaded = store.yaml_file(store.root / "curriculum.yaml")
+    data = loaded[0] if loaded and isinstance(loaded[0], dict) else {}
+    steps = data.get("review_steps")
+    if isinstance(steps, list) and steps and all(isinstance(s, str) and ID_RE.match(s) for s in steps):
+        return tuple(dict.fromkeys(steps))
+    return DEFAULT_REVIEW_STEPS

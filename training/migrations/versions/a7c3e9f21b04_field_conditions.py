@@ -21,6 +21,8 @@ revision = 'a7c3e9f21b04'
 down_revision = '3015cdd65477'
 branch_labels = None
 depends_on = None
+# Sign-in counters and session versions are transient: a downgrade may drop them (it signs everyone out).
+disposable_on_downgrade = ('sign_in_throttles', 'users.session_version')
 
 DUPLICATE_NOTE = 'Closed as a duplicate of an older open flag for the same competency (database upgrade).'
 

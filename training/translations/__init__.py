@@ -1,0 +1,1 @@
+"""The translators' desk: translator grants, review steps per module and language, the web desk."""
