@@ -91,7 +91,7 @@ def test_issue_download_and_verify(app, people, client, tmp_path):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Valid certificate" in texts(html, "strong")
-    assert people.trainee.name in html and "Genesungsbegleitung Elbtal" in html
+    assert people.trainee.name in html and "Elbtal Peer Support" in html  # English name
     # The random code itself may contain "B2"; what must not show is the record behind it.
     main = html[html.index("<main") : html.index("</main>")].replace(code, "")
     for secret in (people.trainer.name, people.coordinator.name, people.trainee.login, "B2", "Listening", "level"):

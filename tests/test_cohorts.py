@@ -61,7 +61,7 @@ def test_cohort_progress_csv(client, app, people):
     login(client, people.trainer)
     response = client.get(f"/cohorts/{people.cohort_id}/progress.csv")
     assert response.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert rows[0]["login"] == "trainee" and rows[0]["peer-role_percent"] == "20"
     assert rows[0]["last_activity_utc"].startswith("2026-10-01")
 

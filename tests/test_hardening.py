@@ -47,7 +47,9 @@ def test_every_csv_cell_is_defused(app, people, client):
         db.session.commit()
     login(client, people.trainer)
     rows = list(
-        csv.DictReader(io.StringIO(client.get(f"/cohorts/{people.cohort_id}/progress.csv").get_data(as_text=True)))
+        csv.DictReader(
+            io.StringIO(client.get(f"/cohorts/{people.cohort_id}/progress.csv").get_data().decode("utf-8-sig"))
+        )
     )
     assert rows[0]["name"].startswith("'=")
     client.post("/logout")

@@ -326,10 +326,11 @@ def test_images_are_scaled_to_the_page(tmp_path):
 )
 def test_arabic_and_devanagari_are_ready(tmp_path, lang, direction, text, font):
     """Not shipped yet: the stylesheet's font stacks already cover them, with an exact text layer."""
-    from training.manuals.document import STYLESHEET
+    from training.manuals.document import BASE_STYLESHEET, STYLESHEET
     from training.manuals.pdf import render_pdf
 
-    html = f'<html lang="{lang}" dir="{direction}"><head><link rel="stylesheet" href="{STYLESHEET.as_uri()}"></head>'
+    links = "".join(f'<link rel="stylesheet" href="{s.as_uri()}">' for s in (BASE_STYLESHEET, STYLESHEET))
+    html = f'<html lang="{lang}" dir="{direction}"><head>{links}</head>'
     html += f"<body><p>{text}</p></body></html>"
     path = tmp_path / "sample.pdf"
     path.write_bytes(render_pdf(html, [STYLESHEET.parent]).pdf)

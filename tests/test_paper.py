@@ -32,7 +32,9 @@ def test_template_lists_every_trainee_competency_and_evidence_kind(app, client, 
         needed = sum(len(c.evidence_kinds) for c in app.extensions["curriculum"].framework("de").competencies)
     login(client, people.trainer)
     rows = list(
-        csv.DictReader(io.StringIO(client.get(f"/cohorts/{people.cohort_id}/signoff.csv").get_data(as_text=True)))
+        csv.DictReader(
+            io.StringIO(client.get(f"/cohorts/{people.cohort_id}/signoff.csv").get_data().decode("utf-8-sig"))
+        )
     )
     assert {r["login"] for r in rows} == {"trainee"}
     assert len(rows) == needed == 23  # 16 competencies, 7 of them need two kinds of evidence
@@ -67,7 +69,7 @@ def test_dry_run_names_every_bad_line_and_imports_nothing(client, app, people):
     assert "Line 3: nobody is not a trainee of this cohort." in html
     assert "Line 4: Unknown competency Z9." in html and "Line 4: Level must be 0, 1, 2 or 3." in html
     assert "Line 4: Write the date like 2026-11-03 or 03.11.2026." in html
-    assert "Line 5: Evidence kind must be one of: skill." in html
+    assert "Line 5: Evidence kind must be one of: Beobachtete Fertigkeit (skill)." in html  # the sheet's words
     assert "Line 6: The same as line 2." in html
     assert 'name="payload"' not in html
     with app.app_context():
@@ -132,7 +134,9 @@ def test_attendance_import(client, app, people):
         db.session.commit()
         workshop_id = workshop.id
     login(client, people.trainer)
-    template = client.get(f"/cohorts/{people.cohort_id}/workshops/{workshop_id}/register.csv").get_data(as_text=True)
+    template = (
+        client.get(f"/cohorts/{people.cohort_id}/workshops/{workshop_id}/register.csv").get_data().decode("utf-8-sig")
+    )
     assert template.splitlines()[0] == "login,name,present" and "trainee," in template
     url = f"/cohorts/{people.cohort_id}/workshops/{workshop_id}/import"
     bad = upload(client, url, "login,present\ntrainee,maybe\n").get_data(as_text=True)

@@ -22,7 +22,8 @@ def done_rows(app, user_id):
 def test_mark_done_with_a_plain_post_and_undo(client, app, people):
     login(client, people.trainee)
     response = client.post("/de/modules/peer-role/sections/what-peer-workers-do/done")
-    assert response.status_code == 302 and response.headers["Location"].endswith("#what-peer-workers-do")
+    # On to the next section: the reader has finished this one.
+    assert response.status_code == 302 and response.headers["Location"].endswith("#how-the-role-differs")
     client.post("/de/modules/peer-role/sections/what-peer-workers-do/done")  # a double tap
     assert done_rows(app, people.trainee.id) == [("peer-role", "what-peer-workers-do")]
     page = client.get("/en/modules/peer-role/").get_data(as_text=True)

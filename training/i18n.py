@@ -7,11 +7,14 @@ URL, the browser's Accept-Language, the site's default.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime, tzinfo
 from functools import lru_cache
 
+from babel import Locale
+from babel import dates as babel_dates
 from babel.units import format_unit
 from flask import current_app, g, has_request_context, request
-from flask_babel import force_locale, get_locale, gettext, lazy_gettext
+from flask_babel import force_locale, get_locale, get_timezone, gettext, lazy_gettext, ngettext
 
 from .curriculum import DEFAULT_LABELS, direction, name_in, native_name
 
@@ -87,14 +90,75 @@ def language_name(code: str) -> str:
     return name_in(code, str(get_locale() or "en"))
 
 
+def format_when(
+    value: date | datetime,
+    width: str = "medium",
+    *,
+    time: bool | None = None,
+    locale: str | None = None,
+    timezone: tzinfo | None = None,
+) -> str:
+    """The one way PeerPath writes a date or a moment for people, in their language (Babel/CLDR).
+
+    A date, or a timestamp shown as a date, is "7. Dez. 2026" / "7 Dec 2026" (never ISO beside
+    a localised date); a timestamp with ``time`` adds the hour and minute in the site's time zone
+    (never seconds). ``width`` is Babel's: short, medium, long or full.
+    """
+    locale = locale or str(get_locale() or "en")
+    with_time = isinstance(value, datetime) if time is None else time
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone or _display_zone())
+        day: date = value.date()
+    else:
+        day, with_time = value, False
+    day_text = babel_dates.format_date(day, width, locale=locale)
+    if not with_time:
+        return day_text
+    clock = babel_dates.format_time(value, "short", locale=locale)
+    pattern = Locale.parse(locale).datetime_formats.get("short" if width == "short" else "medium", "{1} {0}")
+    return str(pattern).replace("{1}", day_text).replace("{0}", clock)
+
+
+def format_date(value: date | datetime, width: str = "medium", **kwargs) -> str:
+    """A day: ``format_when`` without the time."""
+    return format_when(value, width, time=False, **kwargs)
+
+
+def format_datetime(value: datetime, width: str = "medium", **kwargs) -> str:
+    """A moment: ``format_when`` with hour and minute."""
+    return format_when(value, width, time=True, **kwargs)
+
+
+def _display_zone() -> tzinfo:
+    """The site's zone on a page (Flask-Babel's timezone selector), UTC elsewhere (CLI, workers)."""
+    from .dates import zone
+
+    return get_timezone() if has_request_context() else zone(None)
+
+
+def _has_own_units(locale: str) -> bool:
+    """Whether CLDR has this language's own duration words (not the "3 h" fallback of its root)."""
+    return format_unit(3, "duration-hour", length="long", locale=locale) != format_unit(
+        3, "duration-hour", length="long", locale="root"
+    )
+
+
 def format_minutes(minutes: int, locale: str | None = None) -> str:
-    """'3 hours 30 minutes', in the UI language, from CLDR data (no catalog entry needed)."""
+    """'3 hours 30 minutes', in the UI language, from CLDR data or, where CLDR has none, the catalog."""
     return _format_minutes(int(minutes), locale or str(get_locale() or "en"))
 
 
 @lru_cache(maxsize=1024)  # a page lists many modules with a handful of distinct durations
 def _format_minutes(minutes: int, locale: str) -> str:
     hours, rest = divmod(minutes, 60)
+    if not _has_own_units(locale):
+        # CLDR has no duration words for some languages (Luganda printed "3 h"): the catalog has them.
+        with force_locale(locale):
+            parts = [ngettext("%(num)d hour", "%(num)d hours", hours)] if hours else []
+            if rest or not hours:
+                parts.append(ngettext("%(num)d minute", "%(num)d minutes", rest))
+        return " ".join(parts)
     parts = []
     if hours:
         parts.append(format_unit(hours, "duration-hour", length="long", locale=locale))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale, lazy_gettext
+from flask_babel import format_decimal, format_percent, get_locale, lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
@@ -13,6 +13,8 @@ from .curriculum import CurriculumStore
 from .errors import NotFoundError
 from .i18n import (
     curriculum_languages,
+    format_date,
+    format_datetime,
     format_minutes,
     language_choices,
     language_name,
@@ -85,7 +87,7 @@ def init_app(app: Flask) -> None:
             "format_date": format_date,
             "format_datetime": format_datetime,
             "role_name": role_name,
-            "site_name": site.name if site else None,
+            "site_name": site.name_in(lang) if site else None,
             "qr_svg": qr_svg,
             "plain_form": FlaskForm,
             "current_path": request.full_path.rstrip("?") if request else "/",

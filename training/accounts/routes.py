@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from contextlib import nullcontext
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -14,6 +16,7 @@ from ..errors import InvalidInput
 from ..extensions import db, limiter
 from ..i18n import curriculum_languages, select_locale
 from ..models_base import utcnow
+from ..permissions import is_overseer, is_staff
 from ..web import store
 from ..webforms import attach_error, safe_next, wants_next
 from . import services, throttle
@@ -33,8 +36,11 @@ def _failed(response) -> bool:
 
 
 def _landing() -> str:
-    """Where a sign-in lands: the module list in the person's language, straight away (the root
-    page would only redirect there; a class signing in at once queues for every extra hop)."""
+    """Where a sign-in lands: trainers (staff who oversee no site) on their cohorts; everyone else on
+    the module list in their language, straight away (the root page would only redirect there; a
+    class signing in at once queues for every extra hop)."""
+    if is_staff(current_user) and not is_overseer(current_user):
+        return url_for("cohorts.index")
     return url_for("learning.index", lang=select_locale())
 
 
@@ -91,22 +97,25 @@ def set_password(token: str):
     if found is None:
         return render_template("accounts/link_invalid.html"), 404
     _token, user = found
-    form = SetPasswordForm()
-    if form.validate_on_submit():
-        if form.password.data != form.confirm.data:
-            form.confirm.errors = [_("The two passwords are not the same.")]
-        else:
-            try:
-                user = services.set_password_with_token(token, form.password.data)
-            except InvalidInput as exc:
-                attach_error(form, exc)
+    # The link is for one account: its page speaks that account's language, whatever the browser says.
+    # (An account without a language gets the usual choice: browser, then site.)
+    with force_locale(user.language) if user.language in curriculum_languages() else nullcontext():
+        form = SetPasswordForm()
+        if form.validate_on_submit():
+            if form.password.data != form.confirm.data:
+                form.confirm.errors = [_("The two passwords are not the same.")]
             else:
-                db.session.commit()
-                logout_user()
-                login_user(user)
-                flash(_("Your password is set. Welcome to PeerPath."), "info")
-                return redirect(_home())
-    return render_template("accounts/set_password.html", form=form, user=user)
+                try:
+                    user = services.set_password_with_token(token, form.password.data)
+                except InvalidInput as exc:
+                    attach_error(form, exc)
+                else:
+                    db.session.commit()
+                    logout_user()
+                    login_user(user)
+                    flash(_("Your password is set. Welcome to PeerPath."), "info")
+                    return redirect(_home())
+        return render_template("accounts/set_password.html", form=form, user=user)
 
 
 @bp.route("/account", methods=["GET", "POST"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, flash, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,7 +13,7 @@ from .. import textcheck
 from ..permissions import is_overseer
 from ..web import store
 from ..webforms import requires
-from . import audit_log
+from . import audit_log, auditview
 
 bp = Blueprint("audit", __name__)
 
@@ -54,4 +55,11 @@ def events():
         action=wanted.action,
         actions=list(audit_log.ACTIONS),
         args=request.args,
+        action_name=auditview.action_name,
+        detail_items=lambda details: auditview.detail_items(details, _competency_title),
     )
+
+
+def _competency_title(competency_id: str) -> str:
+    competency = store().framework(str(get_locale() or "en")).get(competency_id)
+    return competency.title if competency else ""

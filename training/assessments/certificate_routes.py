@@ -71,7 +71,9 @@ def download(certificate_id: int):
     fw = store().framework(certificate.language)
     comps = [(c, fw.get(c).title if fw.get(c) else c) for c in certificate.competencies]
     issued_on = certificates.issue_date(certificate, site.timezone if site else None)
-    pdf = certificate_pdf(certificate, site.name if site else certificate.site_id, comps, issued_on)
+    pdf = certificate_pdf(
+        certificate, site.name_in(certificate.language) if site else certificate.site_id, comps, issued_on
+    )
     return pdf_download(pdf, f"certificate-{certificate.code}.pdf")
 
 

@@ -15,10 +15,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..cohorts import services as cohorts
+from ..csvutil import spreadsheet_from_csv
 from ..dates import site_today
-from ..downloads import csv_download
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
+from ..i18n import format_date
 from ..models_base import utcnow
 from ..permissions import is_overseer, is_staff, keeps_own_record, may_assess, may_oversee_site, oversees_every_site
 from ..urlpattern import id_url
@@ -88,7 +89,7 @@ def assess(cohort_id: int, trainee_id: int):
     form.checklist.choices = [(item.id, item.text) for item in competency.checklist]
     form.level.choices = [(str(n), str(LEVEL_NAMES[n])) for n in (0, 1, 2, 3)]
     form.workshop.choices = [("", "—")] + [
-        (str(w.id), f"{w.held_on.isoformat()} · {w.title}") for w in queries.workshops_newest_first(cohort)
+        (str(w.id), f"{format_date(w.held_on)} · {w.title}") for w in queries.workshops_newest_first(cohort)
     ]
     if request.method == "GET":
         form.submission_id.data = uuid.uuid4().hex
@@ -219,7 +220,12 @@ def close_flag(flag_id: int):
 @requires(is_staff)
 def cohort_csv(cohort_id: int):
     cohort = cohorts.cohort_for(current_user, cohort_id)
-    return csv_download(queries.cohort_assessments_csv(cohort), f"cohort-{cohort.id}-assessments.csv")
+    return spreadsheet_from_csv(
+        queries.cohort_assessments_csv(cohort),
+        f"cohort-{cohort.id}-assessments.csv",
+        ui_lang(),
+        request.args.get("format"),
+    )
 
 
 # -- coordinators ------------------------------------------------------------
@@ -261,7 +267,9 @@ def site_csv(site_id: str):
     # Only known sites: the id goes into the file name of the download.
     if site_id not in store().sites() or not may_oversee_site(current_user, site_id):
         raise NotFoundError("no such site")
-    return csv_download(queries.site_assessments_csv(site_id), f"site-{site_id}-assessments.csv")
+    return spreadsheet_from_csv(
+        queries.site_assessments_csv(site_id), f"site-{site_id}-assessments.csv", ui_lang(), request.args.get("format")
+    )
 
 
 # -- trainees ----------------------------------------------------------------

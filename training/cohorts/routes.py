@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from ..accounts.forms import JoinForm, JoinNewForm
 from ..accounts.models import TokenPurpose, User
 from ..accounts.services import issue_token
-from ..downloads import csv_download
+from ..csvutil import spreadsheet_from_csv
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db, limiter
 from ..i18n import language_name
@@ -73,7 +74,9 @@ def dashboard(cohort_id: int):
 def progress_csv(cohort_id: int):
     cohort = services.cohort_for(current_user, cohort_id)
     views, rows = cohort_grid(store(), cohort)
-    return csv_download(grid_csv(views, rows), f"cohort-{cohort.id}-progress.csv")
+    lang = str(get_locale() or "en")
+    text = grid_csv(views, rows)
+    return spreadsheet_from_csv(text, f"cohort-{cohort.id}-progress.csv", lang, request.args.get("format"))
 
 
 @bp.get("/cohorts/<int:cohort_id>/trainees/<int:trainee_id>/")
@@ -85,8 +88,11 @@ def trainee(cohort_id: int, trainee_id: int):
     rows, overall = curriculum_progress(views, done_for(person))
     titles = {v.slug: v.title for v in views}
     shared = reflections.shared_with(current_user, person)
+    # A shared reflection names its prompt by id; the trainer reads the question itself.
+    questions = {(v.slug, pid): text for v in views for pid, text in reflections.prompts_of(v)}
     return render_template(
         "cohorts/trainee.html",
+        questions=questions,
         cohort=cohort,
         person=person,
         rows=rows,

@@ -450,6 +450,23 @@ def _check_modules(ctx: _Context, cur: _Curriculum) -> None:
         _check_links(ctx, cur, doc, path, set(doc.section_ids))
 
 
+def _check_site_name(ctx: _Context, path: Path, lines, name, cur: _Curriculum, default: str) -> None:
+    """``name`` is a string, or a mapping of curriculum language to name that includes the default language."""
+    if name is None or isinstance(name, str):
+        return
+    line = lines.get("name", 1)
+    if not isinstance(name, dict):
+        ctx.add(path, line, "error", "name must be text, or one name per language (e.g. en: …, gu: …)")
+        return
+    for lang, value in name.items():
+        if str(lang) not in cur.languages:
+            ctx.add(path, line, "error", f"name: unknown language code {lang!r} (not in curriculum.yaml languages)")
+        if not isinstance(value, str) or not value.strip():
+            ctx.add(path, line, "error", f"name: the {lang} name must be text")
+    if default and default not in {str(k) for k in name}:
+        ctx.add(path, line, "error", f"name: give the name in the default language {default!r}")
+
+
 def _check_sites(ctx: _Context, cur: _Curriculum) -> None:
     folder = ctx.root / "sites"
     if not folder.is_dir():
@@ -475,6 +492,7 @@ def _check_sites(ctx: _Context, cur: _Curriculum) -> None:
             if not data.get(field):
                 ctx.add(path, lines.get(field, 1), "error", f"missing required field {field!r}")
         languages = [str(x) for x in data.get("languages") or []] if isinstance(data.get("languages"), list) else []
+        _check_site_name(ctx, path, lines, data.get("name"), cur, str(data.get("default_language") or ""))
         for lang in languages:
             if lang not in cur.languages:
                 ctx.add(

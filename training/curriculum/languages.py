@@ -31,10 +31,17 @@ def native_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+# Languages whose speakers, writing in a Latin script, call them by their own name where CLDR
+# gives an older exonym: "Luganda", not "Ganda". One name per language across the interface.
+ENDONYM_IN_LATIN = frozenset({"lg"})
+
+
 @lru_cache(maxsize=1024)
 def name_in(code: str, reader: str) -> str:
     """The language's name in the reader's language ('Englisch' for a German reader)."""
     if not (is_known(code) and is_known(reader)):
         return code
     name = Locale.parse(code).get_display_name(reader) or code
+    if code in ENDONYM_IN_LATIN and name.isascii():
+        return native_name(code)
     return name[:1].upper() + name[1:]

@@ -150,12 +150,17 @@ class CurriculumMeta:
 @dataclass(frozen=True)
 class Site:
     id: str
-    name: str
+    name: str  # in the site's default language
     default_language: str
     languages: tuple[str, ...]
     timezone: str
     revision: str
     show_drafts: bool = False  # show draft translations to readers (with a notice) instead of the source
+    names: tuple[tuple[str, str], ...] = ()  # (language, name) from site.yaml, when given per language
+
+    def name_in(self, lang: str | None) -> str:
+        """The site's name for a reader of ``lang``: its own name in that language, else the default."""
+        return dict(self.names).get(lang or "") or self.name
 
 
 @dataclass(frozen=True)
@@ -429,9 +434,14 @@ class CurriculumStore:
             data, revision = loaded
             languages = tuple(str(x) for x in data.get("languages") or [] if str(x) in meta.languages)
             default = str(data.get("default_language") or (languages[0] if languages else meta.source_language))
+            raw_name = data.get("name")
+            # ``name`` is one string, or a mapping of language to name (as curriculum.yaml's ``title``).
+            names = {str(k): str(v) for k, v in raw_name.items() if v} if isinstance(raw_name, dict) else {}
+            site_name = (names.get(default) or next(iter(names.values()), "")) if names else str(raw_name or "")
             sites[name] = Site(
                 id=name,
-                name=str(data.get("name") or name),
+                name=site_name or name,
+                names=tuple(names.items()),
                 default_language=default,
                 languages=languages or (default,),
                 timezone=str(data.get("timezone") or "UTC"),
@@ -596,19 +606,28 @@ class CurriculumStore:
         view: ModuleView,
         audience: Audience,
         style: Style = "web",
-        labels: Labels = DEFAULT_LABELS,
+        labels: Labels | Callable[[str], Labels] = DEFAULT_LABELS,
     ) -> RenderedModule:
-        """HTML of a module, cached per file revision, audience, medium and labels."""
-        label_key = hashlib.sha256(repr(sorted(labels.items())).encode()).hexdigest()[:8]
+        """HTML of a module, cached per file revision, audience, medium and labels.
+
+        ``labels`` may be a function of a language: each section's block labels are then in the
+        language that section is written in (a site's section may differ from the module around it).
+        """
+
+        def labels_for(lang: str) -> tuple[Labels, str]:
+            chosen = labels(lang) if callable(labels) else labels
+            return chosen, hashlib.sha256(repr(sorted(chosen.items())).encode()).hexdigest()[:8]
 
         def section_html(placed: PlacedSection) -> RenderedSection:
+            section_labels, label_key = labels_for(placed.doc.lang)
             key = ("section", placed.doc.path, placed.doc.revision, placed.id, audience, style, label_key)
             return self._cached(
-                key, lambda: render_section(placed.section, audience, labels, self._context(placed.doc, style))
+                key, lambda: render_section(placed.section, audience, section_labels, self._context(placed.doc, style))
             )
 
-        intro_key = ("intro", view.doc.path, view.doc.revision, audience, style, label_key)
+        intro_labels, intro_label_key = labels_for(view.doc.lang)
+        intro_key = ("intro", view.doc.path, view.doc.revision, audience, style, intro_label_key)
         intro = self._cached(
-            intro_key, lambda: render_intro(view.doc.intro, audience, labels, self._context(view.doc, style))
+            intro_key, lambda: render_intro(view.doc.intro, audience, intro_labels, self._context(view.doc, style))
         )
         return RenderedModule(view, intro, tuple(section_html(p) for p in view.sections))

@@ -92,7 +92,7 @@ def index():
 @bp.get("/modules/<slug>/")
 def module(slug: str):
     view = _module_or_404(slug)
-    rendered = store().render(view, reader_audience(), "web", block_labels(view.content_lang))
+    rendered = store().render(view, reader_audience(), "web", block_labels)
     previous, following = store().neighbours(view)
     done, module_state, written = {}, None, set()
     if keeps_own_record(current_user):
@@ -129,7 +129,12 @@ def section_done(slug: str, section_id: str):
         except InvalidInput:
             abort(404)
     db.session.commit()
-    return redirect(url_for("learning.module", slug=slug) + f"#{section_id}")
+    # Done: on to the next section (the reader has finished this one); undo: back to the same one.
+    ids = list(view.section_ids)
+    position = ids.index(section_id)
+    done = request.form.get("done", "1") != "0"
+    target = ids[position + 1] if done and position + 1 < len(ids) else section_id
+    return redirect(url_for("learning.module", slug=slug) + f"#{target}")
 
 
 @bp.route("/modules/<slug>/journal", methods=["GET", "POST"])

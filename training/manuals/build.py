@@ -77,7 +77,10 @@ class ManualBuilder:
 
     def document(self, prepared: Prepared) -> document.ManualDocument:
         site = self.store.site(prepared.options.site)
-        return document.build_html(self.store, prepared.options, prepared.labels, today=self.today(site))
+        revision = prepared.key[:10]  # the cache key: a hash of every input, so equal revisions print alike
+        return document.build_html(
+            self.store, prepared.options, prepared.labels, today=self.today(site), revision=revision
+        )
 
     def build(
         self, options: ManualOptions | Prepared, on_progress: ProgressCallback | None = None, force: bool = False

@@ -65,7 +65,7 @@ def _weasyprint_version() -> str:
 
 def template_version() -> str:
     """Changes whenever the print templates, the stylesheet, the document code or WeasyPrint change."""
-    files = [*sorted(document.TEMPLATE_DIR.glob("*")), document.STYLESHEET]
+    files = [*sorted(document.TEMPLATE_DIR.glob("*")), document.BASE_STYLESHEET, document.STYLESHEET]
     parts = [document.DOCUMENT_VERSION, _weasyprint_version(), *(f"{p.name}:{file_hash(p)}" for p in files)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 

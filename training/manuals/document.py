@@ -15,15 +15,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from ..config import PROJECT_ROOT
 from ..curriculum import CurriculumStore, ModuleView, Site, anchor, direction, name_in, native_name
 from ..curriculum.competencies import Competency
-from ..i18n import format_minutes
-from ..printing import css_string
+from ..i18n import format_date, format_minutes
+from ..printing import BASE_STYLESHEET, css_string  # BASE_STYLESHEET: fonts and breaks every PDF shares
 from . import fragments
 from .labels import PrintLabels
 from .options import ManualOptions
@@ -192,7 +191,7 @@ def _notice(view: ModuleView, labels: PrintLabels) -> str | None:
 def print_module(
     store: CurriculumStore, view: ModuleView, options: ManualOptions, labels: PrintLabels, framework
 ) -> PrintModule:
-    rendered = store.render(view, options.audience, "print", labels.block_labels(view.content_lang))
+    rendered = store.render(view, options.audience, "print", labels.block_labels)
     extra = writing_lines(labels) if options.kind == "workbook" else ""
     sections, handouts = [], []
     for placed, section in zip(view.sections, rendered.sections, strict=True):
@@ -238,19 +237,29 @@ def kits_for(modules: list[PrintModule], framework) -> list[Competency]:
 
 
 def build_html(
-    store: CurriculumStore, options: ManualOptions, labels: PrintLabels, *, today: date, stylesheet: Path = STYLESHEET
+    store: CurriculumStore,
+    options: ManualOptions,
+    labels: PrintLabels,
+    *,
+    today: date,
+    revision: str = "",
+    stylesheet: Path = STYLESHEET,
 ) -> ManualDocument:
-    """The complete print HTML for ``options``."""
+    """The complete print HTML for ``options``; ``revision`` names its inputs (cover and footers)."""
     site = store.site(options.site)
     meta = store.meta()
     framework = store.framework(options.lang)
     modules = [print_module(store, v, options, labels, framework) for v in chosen_views(store, options, site)]
     curriculum_title = meta.title(options.lang)
     kind_label = labels[options.kind]
-    title = " — ".join([curriculum_title, kind_label, *([site.name] if site else [])])
+    site_name = site.name_in(options.lang) if site else ""
+    title = " — ".join([curriculum_title, kind_label, *([site_name] if site else [])])
     if options.kind == "handouts" and len(modules) == 1:
-        title = " — ".join([modules[0].view.title, kind_label, *([site.name] if site else [])])
+        title = " — ".join([modules[0].view.title, kind_label, *([site_name] if site else [])])
     page_style = labels.counter_style
+    # Cover and every footer name the revision and the build date, so a photocopy can be matched to its release.
+    release = [isolated(labels["revision"] % {"revision": isolated(revision, "ltr")})] if revision else []
+    build_date = format_date(today, "medium", locale=options.lang)
     context = {
         "options": options,
         "labels": labels,
@@ -261,12 +270,15 @@ def build_html(
         "kind_label": kind_label,
         "audience_label": labels[f"audience_{options.audience}"],
         "site": site,
+        "site_name": site_name,
         "language_name": native_name(options.lang),
         "printed_on": labels["printed_on"] % {"date": format_date(today, "long", locale=options.lang)},
+        "release": release[0] if release else "",
         "today": today.isoformat(),
         "modules": modules,
         "kits": kits_for(modules, framework) if options.kind == "manual" else [],
         "stylesheet": stylesheet.resolve().as_uri(),
+        "base_stylesheet": BASE_STYLESHEET.resolve().as_uri(),
         "paper_size": PAPER_SIZES[options.paper],
         "page_of": css_content(
             labels["page_of"], {"page": f"counter(page, {page_style})", "pages": f"counter(pages, {page_style})"}
@@ -274,7 +286,13 @@ def build_html(
         "page_ref": css_content(labels["page_ref"], {"page": f"target-counter(attr(href), page, {page_style})"}),
         "toc_page": trusted(f"target-counter(attr(href), page, {page_style})"),
         "footer_note": " · ".join(
-            [kind_label, *([isolated(site.name)] if site else []), isolated(native_name(options.lang))]
+            [
+                kind_label,
+                *([isolated(site_name)] if site else []),
+                isolated(native_name(options.lang)),
+                *release,
+                isolated(build_date),
+            ]
         ),
         "format_minutes": lambda minutes: format_minutes(minutes, options.lang),
         "direction": direction,

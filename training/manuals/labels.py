@@ -31,6 +31,7 @@ TEXT = {
     "all_sites": _l("All sites (no local adaptations)"),
     "language": _l("Language"),
     "printed_on": _l("Printed on %(date)s"),
+    "revision": _l("Revision %(revision)s"),
     "module_n": _l("Module %(n)s"),
     "objectives": _l("What you will learn"),
     "workshop_time": _l("Workshop time: %(duration)s"),

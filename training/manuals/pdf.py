@@ -25,8 +25,8 @@ from weasyprint.logger import LOGGER, PROGRESS_LOGGER
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from .. import actualtext
 from ..curriculum.paths import resolve_inside
-from . import actualtext
 
 log = logging.getLogger(__name__)
 ProgressCallback = Callable[[int], None]

@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..accounts.models import User
+from ..assessments.levels import EVIDENCE_NAMES, LEVEL_NAMES
 from ..assessments.models import EVIDENCE_KINDS, Assessment
 from ..assessments.services import MAX_NOTE, record_assessment
 from ..audit import record
@@ -72,6 +74,28 @@ def parse_date(value: str) -> date | None:
     return None
 
 
+def _words(text: str) -> str:
+    """A cell compared without case, surrounding spaces or doubled inner spaces."""
+    return " ".join(text.casefold().split())
+
+
+def sheet_vocabulary(lang: str) -> tuple[dict[str, str], dict[str, int]]:
+    """What a typed-up sheet may say for evidence kinds and levels: the codes, or the words printed in ``lang``.
+
+    The paper sign-off sheet prints "Beobachtete Fertigkeit" and "2 Kompetent" in a German cohort;
+    whoever types it up copies those words, so they are accepted as well as "skill" and "2".
+    """
+    kinds = {k: k for k in EVIDENCE_KINDS}
+    levels = {str(n): n for n in LEVEL_NAMES}
+    for locale in dict.fromkeys(("en", lang)):
+        with force_locale(locale):
+            kinds |= {_words(str(name)): code for code, name in EVIDENCE_NAMES.items()}
+            for n, name in LEVEL_NAMES.items():
+                levels[_words(str(name))] = n
+                levels[_words(f"{n} {name}")] = n
+    return kinds, levels
+
+
 def import_assessments(
     actor: User, store: CurriculumStore, cohort: Cohort, data: bytes, *, apply: bool, now: datetime | None = None
 ) -> ImportResult:
@@ -82,6 +106,9 @@ def import_assessments(
     result = ImportResult(problems=list(table.problems))
     trainees = {t.login: t for t in trainees_of(cohort)}
     framework = store.framework(cohort.language)
+    kind_words, level_words = sheet_vocabulary(cohort.language)
+    with force_locale(cohort.language):
+        kind_names = {code: str(name) for code, name in EVIDENCE_NAMES.items()}
     seen: dict[tuple, int] = {}
     for line, values in table.rows:
         if not (values["level"] or values["observed_on"] or values.get("note")):
@@ -93,15 +120,17 @@ def import_assessments(
         competency = framework.get(values["competency"].upper())
         if competency is None:
             problems.append(_l("Unknown competency %(id)s.", id=values["competency"] or "—"))
-        kind = values["evidence_kind"].lower()
+        kind = kind_words.get(_words(values["evidence_kind"]), values["evidence_kind"].lower())
         if kind not in EVIDENCE_KINDS or (competency and kind not in competency.evidence_kinds):
+            allowed = competency.evidence_kinds if competency else EVIDENCE_KINDS
             problems.append(
                 _l(
                     "Evidence kind must be one of: %(kinds)s.",
-                    kinds=", ".join(competency.evidence_kinds if competency else EVIDENCE_KINDS),
+                    kinds=", ".join(f"{kind_names[k]} ({k})" for k in allowed),
                 )
             )
-        level = values["level"]
+        level_number = level_words.get(_words(values["level"]))
+        level = str(level_number) if level_number is not None else values["level"]
         if level not in ("0", "1", "2", "3"):
             problems.append(_l("Level must be 0, 1, 2 or 3."))
         observed = parse_date(values["observed_on"])

@@ -7,7 +7,7 @@ import base64
 import binascii
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -15,11 +15,12 @@ from markupsafe import Markup
 from ..assessments.levels import EVIDENCE_NAMES, LEVEL_NAMES
 from ..cohorts import services as cohorts
 from ..cohorts import workshops as ws
-from ..csvutil import csv_text
+from ..csvutil import spreadsheet_response
 from ..curriculum import direction
-from ..downloads import csv_download, pdf_download
+from ..downloads import pdf_download
 from ..errors import NotFoundError
 from ..extensions import db
+from ..i18n import format_date
 from ..permissions import is_staff, may_assess
 from ..printing import css_string, self_contained_pdf
 from ..web import store
@@ -69,7 +70,8 @@ def signoff_template(cohort_id: int):
         for kind in c.evidence_kinds
     ]
     header = ["login", "name", "competency", "evidence_kind", "level", "observed_on", "note"]
-    return csv_download(csv_text(header, rows), f"signoff-cohort-{cohort.id}.csv")
+    lang = str(get_locale() or "en")
+    return spreadsheet_response(header, rows, f"signoff-cohort-{cohort.id}.csv", lang, request.args.get("format"))
 
 
 @bp.get("/cohorts/<int:cohort_id>/signoff.pdf")
@@ -84,7 +86,7 @@ def signoff_sheet(cohort_id: int):
             cohort=cohort,
             competencies=_competencies(cohort, request.args.get("competency")),
             trainees=cohorts.trainees_of(cohort),
-            site_name=site.name if site else cohort.site_id,
+            site_name=site.name_in(cohort.language) if site else cohort.site_id,
             evidence_names=EVIDENCE_NAMES,
             level_names=LEVEL_NAMES,
             lang=cohort.language,
@@ -134,7 +136,9 @@ def register_template(cohort_id: int, workshop_id: int):
     workshop = ws.workshop_for(current_user, cohort, workshop_id)
     present = ws.present_ids(workshop)
     rows = [[t.login, t.name, "1" if t.id in present else ""] for t in cohorts.trainees_of(cohort)]
-    return csv_download(csv_text(["login", "name", "present"], rows), f"attendance-{workshop.id}.csv")
+    lang = str(get_locale() or "en")
+    header = ["login", "name", "present"]
+    return spreadsheet_response(header, rows, f"attendance-{workshop.id}.csv", lang, request.args.get("format"))
 
 
 @bp.get("/cohorts/<int:cohort_id>/workshops/<int:workshop_id>/register.pdf")
@@ -152,7 +156,7 @@ def attendance_register(cohort_id: int, workshop_id: int):
             workshop=workshop,
             trainees=cohorts.trainees_of(cohort),
             present=ws.present_ids(workshop),
-            site_name=site.name if site else cohort.site_id,
+            site_name=site.name_in(cohort.language) if site else cohort.site_id,
             modules=[titles.get(m, m) for m in workshop.modules],
             footer=Markup(css_string(f"{cohort.name} · {format_date(workshop.held_on)}")),  # noqa: S704 - escaped for CSS
             lang=cohort.language,
