@@ -1,15 +1,15 @@
-"""`python -m bench [manual|web|engine|field] [options]`: run the benchmarks and print the numbers.
+"""`python -m bench [manual|web|engine|field|reports] [options]`: run the benchmarks and print the numbers.
 
 No pass/fail here, and tests have no timings: these are the numbers to watch.
 """
 
 import sys
 
-from . import engine, field, manual, web
+from . import engine, field, manual, reports, web
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    which = args.pop(0) if args and args[0] in ("manual", "web", "engine", "field") else "all"
+    which = args.pop(0) if args and args[0] in ("manual", "web", "engine", "field", "reports") else "all"
     if which in ("web", "all"):
         web.main(args if which == "web" else [])
         print()
@@ -22,3 +22,6 @@ if __name__ == "__main__":
         print()
     if which in ("field", "all"):
         field.main(args if which == "field" else [])
+    if which in ("reports", "all"):
+        print()
+        reports.main(args if which == "reports" else [])

@@ -152,6 +152,21 @@ ACCESS: dict[str, list[tuple[str, str, dict[str, int]]]] = {
     ],
     "assessments.cohort_csv": [("GET", "/cohorts/{c}/assessments.csv", only(*RUN_C))],
     "assessments.overview": [("GET", "/overview", only(*OVERSEERS))],
+    # reports
+    "reports.cohort": [("GET", "/cohorts/{c}/report", only(*RUN_C))],
+    "reports.cohort_pdf": [("GET", "/cohorts/{c}/report.pdf", only(*RUN_C))],
+    "reports.cohort_csv": [("GET", "/cohorts/{c}/report.csv", only(*RUN_C))],
+    "reports.cohort_xlsx": [("GET", "/cohorts/{c}/report.xlsx", only(*RUN_C))],
+    "reports.programme": [("GET", "/reports/programme", only("admin"))],
+    "reports.programme_pdf": [("GET", "/reports/programme.pdf", only("admin"))],
+    "reports.programme_xlsx": [("GET", "/reports/programme.xlsx", only("admin"))],
+    "reports.trainee_record": [
+        ("GET", "/trainees/{t}/record", only("admin", "coordinator", "trainer", "trainee")),
+        ("GET", "/trainees/{tr}/record", NOBODY),  # staff have no training record
+    ],
+    "reports.trainee_record_pdf": [
+        ("GET", "/trainees/{t}/record.pdf", only("admin", "coordinator", "trainer", "trainee"))
+    ],
     "assessments.site_csv": [
         ("GET", "/sites/elbtal/assessments.csv", only("admin", "coordinator")),
         ("GET", "/sites/galil/assessments.csv", only("admin", "foreign_coordinator")),

@@ -135,6 +135,7 @@ def configure_blueprints(app: Flask) -> None:
     from .learning.routes import bp as learning_bp
     from .manuals.routes import bp as manuals_bp
     from .paper.routes import bp as paper_bp
+    from .reports.routes import bp as reports_bp
     from .translations.routes import bp as translations_bp
 
     for blueprint in (
@@ -147,6 +148,7 @@ def configure_blueprints(app: Flask) -> None:
         audit_bp,
         manuals_bp,
         paper_bp,
+        reports_bp,
         curriculum_admin_bp,
         translations_bp,
         learning_bp,  # last: its URLs start with a language code, /<lang>/
@@ -177,9 +179,10 @@ def configure_personal_data(app: Flask) -> None:
 
 def configure_commands(app: Flask) -> None:
     from .accounts.cli import users_cli
+    from .assessments.cli import assessments_cli
     from .curriculum_admin.cli import curriculum_cli
     from .demo import demo_cli
     from .manuals.cli import manuals_cli
 
-    for group in (curriculum_cli, users_cli, demo_cli, manuals_cli):
+    for group in (curriculum_cli, users_cli, demo_cli, manuals_cli, assessments_cli):
         app.cli.add_command(group)

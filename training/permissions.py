@@ -274,6 +274,26 @@ def may_see_manual_build(actor: User, build: ManualBuild, known_sites: Iterable[
     return build.site_id in manual_sites(actor, known_sites)
 
 
+# -- reports -------------------------------------------------------------------------------
+
+
+def may_see_cohort_report(actor: User, cohort: Cohort) -> bool:
+    """The cohort competency matrix and its PDF, CSV and .xlsx: whoever runs the cohort. It holds
+    levels only (no notes, flags' text or reflections), the same as the competency grid."""
+    return may_run_cohort(actor, cohort)
+
+
+def may_see_trainee_flags(actor: User, trainee: User) -> bool:
+    """The safety flags on a trainee's record page: staff who may view the trainee, never the
+    trainee (a flag is a prompt for the trainers, not a verdict to hand over)."""
+    return is_staff(actor) and may_view_trainee(actor, trainee)
+
+
+def may_see_programme_report(actor: User) -> bool:
+    """Every site's numbers side by side (for funders): organisation admins."""
+    return oversees_every_site(actor)
+
+
 # == Translators' desk (issue 13) ==================================================================
 # Translation work is granted per language (TranslatorGrant rows), optionally only for one site's
 # overlays. Organisation admins may do everything; the last review step (approval) needs an admin
@@ -357,6 +377,9 @@ TEMPLATE_GLOBALS: dict[str, Callable[..., Any]] = {
         may_revoke_certificate,
         may_manage_user,
         may_see_translation_status,
+        may_see_cohort_report,
+        may_see_programme_report,
+        may_see_trainee_flags,
         may_use_translation_desk,
     )
 }
