@@ -184,11 +184,14 @@ def footer_side(path: Path, page: int) -> str:
     def text_in(x0: float) -> str:
         args = ["-f", str(page), "-l", str(page), "-x", str(int(x0)), "-y", str(int(height - strip))]
         args += ["-W", str(int(width / 2)), "-H", str(int(strip))]
-        return subprocess.run(["pdftotext", *args, str(path), "-"], capture_output=True, text=True).stdout
+        text = subprocess.run(["pdftotext", *args, str(path), "-"], capture_output=True, text=True).stdout
+        return re.sub("[\u202a-\u202e]", "", text)  # pdftotext's direction marks
 
     left, right = text_in(0), text_in(width / 2)
     # "Page 2 of 13" in the manual's language: find the corner holding the number.
-    number = re.compile(rf"(?<!\d){page}(?!\d)")
+    # "N <word> M" ("2 of 8", "2 מתוך 8", "2 / 8"): the other side carries a revision (hex) and a
+    # date, whose digits must not count.
+    number = re.compile(rf"(?<!\w){page}\s*(?:[^\W\d_]+|/)\s*\d+(?!\w)")
     assert bool(number.search(left)) != bool(number.search(right)), (left, right)
     return "left" if number.search(left) else "right"
 
