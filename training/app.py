@@ -173,6 +173,7 @@ def configure_commands(app: Flask) -> None:
     from .curriculum_admin.cli import curriculum_cli
     from .demo import demo_cli
     from .manuals.cli import manuals_cli
+    from .offline.cli import offline_cli
 
-    for group in (curriculum_cli, users_cli, demo_cli, manuals_cli):
+    for group in (curriculum_cli, users_cli, demo_cli, manuals_cli, offline_cli):
         app.cli.add_command(group)
