@@ -129,6 +129,7 @@ def configure_blueprints(app: Flask) -> None:
     from .health import bp as health_bp
     from .learning.routes import bp as learning_bp
     from .manuals.routes import bp as manuals_bp
+    from .offline.routes import bp as offline_bp
     from .paper.routes import bp as paper_bp
 
     for blueprint in (
@@ -142,6 +143,7 @@ def configure_blueprints(app: Flask) -> None:
         manuals_bp,
         paper_bp,
         curriculum_admin_bp,
+        offline_bp,
         learning_bp,  # last: its URLs start with a language code, /<lang>/
     ):
         app.register_blueprint(blueprint)
