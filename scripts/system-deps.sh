@@ -5,7 +5,7 @@
 set -euo pipefail
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-dejavu-core gettext)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(poppler-utils chromium wrk)
+  packages+=(poppler-utils chromium wrk zbar-tools redis-server)
 fi
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "system-deps: not a Debian-based system; install these yourself: ${packages[*]}" >&2

@@ -171,16 +171,13 @@ def root(tmp_path):
 
 
 @pytest.fixture
-def app(database_url, tmp_path, root):
-    from training.extensions import db
+def app(request, tmp_path, root):
+    """The app on the private curriculum copy, inside an app context."""
+    from .conftest import app_for
 
-    from .conftest import make_app
-
-    app = make_app(database_url, tmp_path, root)
+    app = app_for(request, tmp_path, root)
     with app.app_context():
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from training.accounts.models import Role, User
@@ -289,13 +289,24 @@ def test_revocation_needs_reason_and_removes_achievement(app, people):
             services.revoke_assessment(actor, a, "  ")
         with pytest.raises(NotFoundError):
             services.revoke_assessment(db.session.get(User, people.other_trainer.id), a, "not mine to revoke")
+        b2 = app.extensions["curriculum"].framework("en").get("B2")
+        before = competency_status(b2, services.assessments_of([people.trainee.id])[people.trainee.id], [])
+        assert before.achieved and before.latest["skill"].id == aid
         services.revoke_assessment(actor, a, "Recorded for the wrong trainee")
         db.session.commit()
+        revocation = db.session.query(Revocation).one()
+        assert (revocation.assessment_id, revocation.revoked_by_id, revocation.reason) == (
+            aid,
+            people.trainer.id,
+            "Recorded for the wrong trainee",
+        )
         with pytest.raises(InvalidInput):
             services.revoke_assessment(actor, db.session.get(Assessment, aid), "twice is not allowed")
-        b2 = app.extensions["curriculum"].framework("en").get("B2")
+        db.session.rollback()
+        assert db.session.query(Revocation).count() == 1
         status = competency_status(b2, services.assessments_of([people.trainee.id])[people.trainee.id], [])
         assert not status.achieved and status.missing == ("skill",) and len(status.history) == 1
+        assert "skill" not in status.latest  # the revoked assessment is kept in the history but no longer counts
 
 
 def test_coordinator_may_revoke(app, people):
@@ -305,6 +316,15 @@ def test_coordinator_may_revoke(app, people):
             db.session.get(User, people.coordinator.id), db.session.get(Assessment, aid), "Assessor was not present"
         )
         db.session.commit()
+        revocation = db.session.query(Revocation).one()
+        assert (revocation.assessment_id, revocation.revoked_by_id, revocation.reason) == (
+            aid,
+            people.coordinator.id,
+            "Assessor was not present",
+        )
+        b2 = app.extensions["curriculum"].framework("en").get("B2")
+        status = competency_status(b2, services.assessments_of([people.trainee.id])[people.trainee.id], [])
+        assert "skill" not in status.latest and status.missing == ("skill",)
         with pytest.raises(NotFoundError):
             services.revoke_assessment(
                 db.session.get(User, people.foreign_coordinator.id), db.session.get(Assessment, aid), "Other site"
@@ -343,8 +363,12 @@ def test_a_revoked_later_assessment_does_not_close_a_flag(app, people):
     with app.app_context():
         actor = db.session.get(User, people.trainer.id)
         services.revoke_assessment(actor, db.session.get(Assessment, later), "Wrong person")
+        db.session.commit()
+        assert db.session.query(Revocation).filter_by(assessment_id=later).one().reason == "Wrong person"
         with pytest.raises(InvalidInput):
             services.close_flag(actor, db.session.query(SafetyFlag).one(), "Should not close")
+        db.session.rollback()
+        assert db.session.query(SafetyFlag).one().open
 
 
 def test_timestamps_are_shown_in_the_site_time_zone(app, people, client):
@@ -354,8 +378,8 @@ def test_timestamps_are_shown_in_the_site_time_zone(app, people, client):
     assert "Nov 2, 2026, 12:30:00\u202fAM" in html, re.findall(r"\d[\d.:, ]+\d", html)[:5]
 
 
-def test_competency_grid_constant_queries(app):
-    from .test_cohorts import _cohort_with, _count_queries
+def test_competency_grid_constant_queries(app, count_queries):
+    from .test_cohorts import _cohort_with
 
     counts = []
     for size in (5, 200):
@@ -384,9 +408,12 @@ def test_competency_grid_constant_queries(app):
             db.session.commit()
         client = app.test_client()
         login(client, trainer_login)
-        counts.append(_count_queries(app, client, f"/cohorts/{cohort_id}/competencies"))
-        assert client.get(f"/cohorts/{cohort_id}/competencies").get_data(as_text=True).count('<tr id="t') == size
-    assert counts[0] == counts[1], counts
+        with count_queries() as queries:
+            response = client.get(f"/cohorts/{cohort_id}/competencies")
+        assert response.status_code == 200
+        counts.append(queries.count)
+        assert response.get_data(as_text=True).count('<tr id="t') == size
+    assert 0 < counts[0] == counts[1], counts
 
 
 def test_grid_cell_links_to_form_two_clicks(app, people, client):
@@ -512,14 +539,3 @@ def test_certificate_flagged_for_review_when_an_assessment_behind_it_is_revoked(
         db.session.commit()
         cert = db.session.query(Certificate).one()
         assert cert.needs_review and cert.review_reason == "Observed the wrong role-play" and cert.valid
-
-
-def _count(app, engine_event_target):
-    count = 0
-
-    def before(*args, **kwargs):
-        nonlocal count
-        count += 1
-
-    event.listen(engine_event_target, "before_cursor_execute", before)
-    return lambda: count

@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from training.demo import load_demo
+from training.extensions import db
 
 from .conftest import make_app
 
@@ -20,12 +22,26 @@ SHOTS = Path(__file__).resolve().parent.parent / "test-results"
 DEMO_PASSWORD = "peerpath-demo"
 
 
+def demo_database(tmp_path_factory) -> Path:
+    """A SQLite file with the demo data, made once per session; each server starts on a copy of it."""
+    template = tmp_path_factory.getbasetemp() / "demo-template" / "demo.db"
+    if not template.exists():
+        template.parent.mkdir()
+        app = make_app(f"sqlite:///{template}", template.parent)
+        with app.app_context():
+            load_demo()
+            db.session.commit()
+            db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))  # everything into the main file
+            db.session.remove()
+            db.engine.dispose()
+    return template
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("browser")
+    shutil.copyfile(demo_database(tmp_path_factory), tmp / "browser.db")
     app = make_app(f"sqlite:///{tmp / 'browser.db'}", tmp)
-    with app.app_context():
-        load_demo()
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

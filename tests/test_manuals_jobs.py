@@ -17,7 +17,7 @@ from training.manuals.models import BuildStatus, ManualBuild
 from training.manuals.options import resolve
 from training.models_base import utcnow
 
-from .conftest import make_app
+from .conftest import app_for
 from .manuals_support import FakeRenderer, copy_curriculum, reader
 
 
@@ -30,13 +30,12 @@ class RecordingQueue:
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
-    app = make_app(database_url, tmp_path, copy_curriculum(tmp_path))
+def app(request, tmp_path):
+    """The app on a private curriculum copy; rolled back unless the test needs real commits."""
+    app = app_for(request, tmp_path, copy_curriculum(tmp_path))
     app.extensions["manual_renderer"] = FakeRenderer()
     with app.app_context():
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
@@ -155,6 +154,7 @@ def test_a_pruned_file_is_built_again(app, queue, options):
     assert again.id == build.id and again.status == BuildStatus.QUEUED
 
 
+@pytest.mark.real_database  # the build runs in a worker thread with its own connection
 def test_thread_queue_builds_in_the_background(app, options):
     app.config["MANUAL_QUEUE"] = "thread"
     app.extensions.pop("manual_queue", None)
@@ -213,6 +213,7 @@ def redis_url(tmp_path):
     server.wait(timeout=10)
 
 
+@pytest.mark.real_database  # what an RQ worker process sees: committed rows only
 def test_rq_queue_runs_builds_on_a_worker(app, options, redis_url):
     from rq import SimpleWorker
 

@@ -54,9 +54,9 @@ def configure_database(app: Flask) -> None:
 
 
 def configure_curriculum(app: Flask) -> None:
-    from .curriculum import CurriculumStore
+    from . import content
 
-    app.extensions["curriculum"] = CurriculumStore(app.config["CURRICULUM_DIR"])
+    content.init_app(app)
 
 
 def configure_i18n(app: Flask) -> None:
@@ -79,6 +79,9 @@ def configure_security(app: Flask) -> None:
 
         n = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
+    from . import static_files
+
+    static_files.init_app(app)  # before the hook below, so its Cache-Control has the last word
     csrf.init_app(app)
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]

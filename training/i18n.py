@@ -89,8 +89,12 @@ def language_name(code: str) -> str:
 
 def format_minutes(minutes: int, locale: str | None = None) -> str:
     """'3 hours 30 minutes', in the UI language, from CLDR data (no catalog entry needed)."""
-    locale = locale or str(get_locale() or "en")
-    hours, rest = divmod(int(minutes), 60)
+    return _format_minutes(int(minutes), locale or str(get_locale() or "en"))
+
+
+@lru_cache(maxsize=1024)  # a page lists many modules with a handful of distinct durations
+def _format_minutes(minutes: int, locale: str) -> str:
+    hours, rest = divmod(minutes, 60)
     parts = []
     if hours:
         parts.append(format_unit(hours, "duration-hour", length="long", locale=locale))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 
-import qrcode
-import qrcode.image.svg
 from markupsafe import Markup
 
 
 def qr_svg(data: str, box_size: int = 8) -> Markup:
+    # Imported here: qrcode pulls in Pillow, which only the pages showing a code need.
+    import qrcode
+    import qrcode.image.svg
+
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=box_size, border=2)
     out = io.BytesIO()
     image.save(out)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale, lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, NotFound
+from markupsafe import Markup
+from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 
 from .curriculum import CurriculumStore
 from .errors import NotFoundError
@@ -20,6 +21,7 @@ from .i18n import (
 )
 from .qr import qr_svg
 from .roles import role_name
+from .textcheck import has_control_characters, strip_bidi_controls
 
 
 def store() -> CurriculumStore:
@@ -53,6 +55,17 @@ def switch_language_url(code: str) -> str:
     return url_for("learning.index", lang=code)
 
 
+def _no_bidi_controls(value):
+    # Plain strings are data (names, notes); Markup is trusted curriculum HTML and stays as written.
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return strip_bidi_controls(value)
+    return value
+
+
+def strip_controls(text: str) -> str:
+    return "".join(c for c in text if not has_control_characters(c))[:40]
+
+
 def init_app(app: Flask) -> None:
     @app.context_processor
     def page_globals():
@@ -77,6 +90,22 @@ def init_app(app: Flask) -> None:
             "plain_form": FlaskForm,
             "current_path": request.full_path.rstrip("?") if request else "/",
         }
+
+    @app.before_request
+    def refuse_control_characters_in_query():
+        # Query strings reach filters and queries directly: one check for all of them.
+        for name, value in request.args.items(multi=True):
+            if has_control_characters(name) or has_control_characters(value):
+                raise BadRequest(
+                    description=lazy_gettext(
+                        "The address holds invisible control characters (in “%(name)s”). Check the link.",
+                        name=strip_controls(name),
+                    )
+                )
+
+    # Every printed value, on pages and in PDFs: no direction overrides, so a name cannot
+    # make the rest of a line read backwards (names are also cleaned when saved).
+    app.jinja_env.finalize = _no_bidi_controls
 
     @app.get("/favicon.ico")
     def favicon():
@@ -111,4 +140,9 @@ def init_app(app: Flask) -> None:
     def server_error(error: Exception):
         # Never a stack trace for users; the log has it.
         current_app.logger.exception("unhandled error on %s", request.path)
+        # The failed request may have left the session mid-transaction: without a rollback the
+        # error page itself (which loads the signed-in user) fails, and users see a bare 500.
+        from .extensions import db
+
+        db.session.rollback()
         return render_template("errors/error.html", error=None), 500

@@ -10,8 +10,41 @@ from urllib.parse import urlsplit
 from flask import abort, request
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from wtforms import DateField, TextAreaField
 
+from . import textcheck
 from .errors import InvalidInput
+
+
+def field_problem(field) -> str | None:
+    """The shared check for one submitted field: control characters, dates and ids out of range."""
+    multiline = isinstance(field, TextAreaField)
+    for raw in field.raw_data or ():
+        if isinstance(raw, str) and textcheck.has_control_characters(raw, multiline=multiline):
+            return str(textcheck.CONTROL_MESSAGE)
+    values = field.data if isinstance(field.data, list) else [field.data]
+    for value in values:
+        if isinstance(field, DateField) and value is not None and not textcheck.date_in_range(value):
+            return str(textcheck.DATE_RANGE_MESSAGE)
+        if isinstance(value, int) and not isinstance(value, bool) and not textcheck.int_in_range(value):
+            return str(textcheck.INT_RANGE_MESSAGE)
+    return None
+
+
+class CheckedForm(FlaskForm):
+    """The base of every form: on top of its own validators, each field passes ``field_problem``.
+
+    One place, so no form can forget it: a NUL byte in any field is a message beside that
+    field, never a database error."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            problem = field_problem(field)
+            if problem:
+                field.errors = [*list(field.errors or []), problem]
+                valid = False
+        return valid
 
 
 def safe_next(target: str | None, default: str) -> str:

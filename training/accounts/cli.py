@@ -67,10 +67,11 @@ def reset_password_command(login: str, password: str | None) -> None:
     if password:
         from .passwords import hash_password, password_problem
 
-        problem = password_problem(password, name=user.name, login=user.login)
+        problem = password_problem(password, name=user.name, login=user.login, role=user.role)
         if problem:
             raise click.ClickException(f"--password: {problem}")
         user.password_hash = hash_password(password)
+        user.end_sessions()  # an operator's reset is for a lost or taken-over account
         db.session.commit()
         click.echo(f"password set for {user.login}")
         return

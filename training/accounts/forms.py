@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..webforms import CheckedForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(CheckedForm):
     login = StringField(
         _l("Email or username"),
         validators=[DataRequired(), Length(max=200)],
@@ -21,7 +22,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(CheckedForm):
     password = PasswordField(
         _l("New password"), validators=[DataRequired(), Length(max=512)], render_kw={"autocomplete": "new-password"}
     )
@@ -40,12 +41,12 @@ class ChangePasswordForm(SetPasswordForm):
     )
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(CheckedForm):
     language = HiddenField(validators=[DataRequired()])
     next = HiddenField()
 
 
-class UserForm(FlaskForm):
+class UserForm(CheckedForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Email (optional)"), validators=[Optional(), Length(max=200)])
     login = StringField(
@@ -55,14 +56,14 @@ class UserForm(FlaskForm):
     site = SelectField(_l("Site"), choices=[])
 
 
-class EditUserForm(FlaskForm):
+class EditUserForm(CheckedForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Email (optional)"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=[])
     active = BooleanField(_l("Account active (can sign in)"))
 
 
-class JoinForm(FlaskForm):
+class JoinForm(CheckedForm):
     code = StringField(
         _l("Cohort code"),
         validators=[DataRequired(), Length(max=32)],

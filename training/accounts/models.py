@@ -32,6 +32,9 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Part of every session and remember-me cookie: signing out, a new password or
+    # deactivation raise it, and every copy of an older cookie stops working.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # Flask-Login's interface.
     @property
@@ -47,8 +50,12 @@ class User(db.Model):
         return False
 
     def get_id(self) -> str:
-        # The hash prefix invalidates sessions when the password changes.
-        return f"{self.id}:{(self.password_hash or '')[-12:]}"
+        # Flask-Login's "alternative token": the loader accepts only the current version.
+        return f"{self.id}:{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """End every session and remember-me cookie of this account, on every device."""
+        self.session_version = (self.session_version or 0) + 1
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"
@@ -74,3 +81,14 @@ class AccountToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SignInThrottle(db.Model):
+    """Failed sign-ins per account or address, shared by every server process (see accounts.throttle)."""
+
+    __tablename__ = "sign_in_throttles"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..concurrency import lock_on_first_write
 from ..downloads import csv_download, download
 from ..errors import InvalidInput
 from ..extensions import db, limiter
 from ..i18n import curriculum_languages, select_locale
+from ..models_base import utcnow
 from ..web import store
 from ..webforms import attach_error, safe_next, wants_next
-from . import services
+from . import services, throttle
 from .export import export_csv, export_json, sections_of
 from .forms import ChangePasswordForm, LanguageForm, LoginForm, SetPasswordForm
 
@@ -23,35 +27,58 @@ def _home() -> str:
     return url_for("root")
 
 
+def _failed(response) -> bool:
+    """Flask-Limiter counts only failed attempts: a class behind one address must all get in."""
+    return response.status_code != 302
+
+
 def _landing() -> str:
     """Where a sign-in lands: the module list in the person's language, straight away (the root
     page would only redirect there; a class signing in at once queues for every extra hop)."""
     return url_for("learning.index", lang=select_locale())
 
 
-def _login_name() -> str:
-    return "login:" + (request.form.get("login") or "").strip().lower()[:200]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute;60 per hour", methods=["POST"])
-@limiter.limit("20 per hour", methods=["POST"], key_func=_login_name)  # one account, from many addresses
+@lock_on_first_write
 def login():
+    # Guessing is capped by database counters of failed attempts (accounts.throttle),
+    # shared by every server process; successful sign-ins never count.
     if current_user.is_authenticated:
         return redirect(safe_next(wants_next(), _home()))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user = services.authenticate(form.login.data, form.password.data)
+        now = utcnow()
+        known = throttle.known_accounts(current_app, request)
+        candidate = services.find_by_login(form.login.data)
+        keys = throttle.keys_for(form.login.data, request.remote_addr or "", getattr(candidate, "id", None) in known)
+        limited = current_app.config.get("RATELIMIT_ENABLED", True)  # one switch for every limit
+        wait = throttle.wait_seconds(keys, now) if limited else 0
+        if wait:
+            form.form_errors.append(_("Too many attempts. Wait %(n)s seconds and try again.", n=wait))
+            return render_template("accounts/login.html", form=form), 429
+        user = services.authenticate(form.login.data, form.password.data, now=now)
         if user is not None:
+            throttle.record_success(form.login.data)
             login_user(user, remember=form.remember.data)
             db.session.commit()
-            return redirect(safe_next(form.next.data, _landing()))
+            response = redirect(safe_next(form.next.data, _landing()))
+            throttle.remember_device(current_app, response, known, user.id)
+            return response
+        if limited:
+            throttle.record_failure(keys, now)
+        if secrets.randbelow(50) == 0:
+            throttle.prune(now)
+        db.session.commit()
         form.form_errors.append(_("Sign-in name or password is not right."))
     return render_template("accounts/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        # Server-side: a copied session or remember-me cookie must not open the journal again.
+        current_user.end_sessions()
+        db.session.commit()
     logout_user()
     flash(_("You are signed out."), "info")
     response = redirect(_home())
@@ -61,7 +88,7 @@ def logout():
 
 
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"])
+@limiter.limit("20 per hour", methods=["POST"], deduct_when=_failed)
 def set_password(token: str):
     found = services.token_user(token)
     if found is None:

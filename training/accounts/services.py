@@ -13,13 +13,14 @@ import unicodedata
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ..audit import record
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
 from ..models_base import utcnow
 from ..permissions import may_give_role, may_manage_user, may_send_link
+from ..textcheck import clean_name, name_problem
 from .models import AccountToken, Role, TokenPurpose, User
 from .passwords import hash_password, password_problem, verify_password
 
@@ -70,9 +71,11 @@ def create_user(
 
     ``actor`` None means the command line (trusted operator)."""
     now = now or utcnow()
-    name = " ".join((name or "").split())
+    name = clean_name(name)
     if not name:
         raise InvalidInput("name", _l("Enter a name."))
+    if problem := name_problem(name):
+        raise InvalidInput("name", problem)
     if len(name) > 200:
         raise InvalidInput("name", _l("The name is too long."))
     if role != Role.ADMIN and not site_id:
@@ -90,7 +93,7 @@ def create_user(
             "login" if not email or login != email else "email", _l("An account with this sign-in name exists already.")
         )
     if password is not None:
-        problem = password_problem(password, name=name, login=login)
+        problem = password_problem(password, name=name, login=login, role=role)
         if problem:
             raise InvalidInput("password", problem)
     user = User(
@@ -162,11 +165,21 @@ def set_password_with_token(raw: str, password: str, now: datetime | None = None
     if found is None:
         raise InvalidInput("token", _l("This link has expired or was used already. Ask your trainer for a new one."))
     token, user = found
-    problem = password_problem(password, name=user.name, login=user.login)
+    problem = password_problem(password, name=user.name, login=user.login, role=user.role)
     if problem:
         raise InvalidInput("password", problem)
+    # Consume the link atomically: of two uses at the same instant only one changes a row.
+    used = db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.id == token.id, AccountToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if used.rowcount != 1:
+        raise InvalidInput("token", _l("This link has expired or was used already. Ask your trainer for a new one."))
+    db.session.refresh(token)
     user.password_hash = hash_password(password)
-    token.used_at = now
+    user.end_sessions()
     record(user, "user.password_set", "user", user.id, user.site_id, now=now, via=token.purpose.value)
     return user
 
@@ -185,10 +198,11 @@ def authenticate(login: str, password: str, now: datetime | None = None) -> User
 def change_password(user: User, current: str, new: str, now: datetime | None = None) -> None:
     if not verify_password(user.password_hash, current):
         raise InvalidInput("current", _l("The current password is not right."))
-    problem = password_problem(new, name=user.name, login=user.login)
+    problem = password_problem(new, name=user.name, login=user.login, role=user.role)
     if problem:
         raise InvalidInput("password", problem)
     user.password_hash = hash_password(new)
+    user.end_sessions()  # a password changed because of a lost phone must end that phone's session
     record(user, "user.password_change", "user", user.id, user.site_id, now=now)
 
 
@@ -238,9 +252,11 @@ def update_user(
 ) -> None:
     if not may_give_role(actor, role, user.site_id) or (role != Role.ADMIN and not user.site_id):
         raise InvalidInput("role", _l("You cannot give this role."))
-    name = " ".join((name or "").split())
+    name = clean_name(name)
     if not name:
         raise InvalidInput("name", _l("Enter a name."))
+    if problem := name_problem(name):
+        raise InvalidInput("name", problem)
     email = (email or "").strip().lower() or None
     if email and not EMAIL_RE.match(email):
         raise InvalidInput("email", _l("This is not an email address."))
@@ -249,5 +265,7 @@ def update_user(
         if getattr(user, field) != value:
             changes[field] = str(value.value if isinstance(value, Role) else value)
             setattr(user, field, value)
+    if "active" in changes and not active:
+        user.end_sessions()  # stays so: reactivating does not revive old sessions
     if changes:
         record(actor, "user.update", "user", user.id, user.site_id, now=now, **changes)

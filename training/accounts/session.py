@@ -12,12 +12,14 @@ from .models import User
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    user_id, _, hash_tail = session_id.partition(":")
-    if not user_id.isdigit():
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
+        return None
+    if int(user_id) > 2**31 - 1:
         return None
     user = db.session.get(User, int(user_id))
-    # A changed password (hash) ends every other session of the account.
-    if user is None or not user.active or (user.password_hash or "")[-12:] != hash_tail:
+    # Sign-out, a new password and deactivation raise the version: older cookies are dead.
+    if user is None or not user.active or int(version) != (user.session_version or 0):
         return None
     return user
 

@@ -8,6 +8,7 @@ from flask import Blueprint, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import textcheck
 from ..permissions import is_overseer
 from ..web import store
 from ..webforms import requires
@@ -19,10 +20,14 @@ bp = Blueprint("audit", __name__)
 def _day(name: str) -> date | None:
     value = request.args.get(name) or ""
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         flash(_("Dates are written like 2026-11-27."), "error")
         return None
+    if day is not None and not textcheck.date_in_range(day):
+        flash(str(textcheck.DATE_RANGE_MESSAGE), "error")  # 9999-12-31 has no next day
+        return None
+    return day
 
 
 @bp.get("/audit")

@@ -3,6 +3,8 @@ verification page anyone reaches from the QR code."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -17,6 +19,7 @@ from ..web import store
 from ..webforms import attach_error, requires
 from . import certificates, queries
 from .forms import IssueForm, ReasonForm
+from .models import Certificate
 from .pdf import certificate_pdf
 
 bp = Blueprint("certificates", __name__)
@@ -53,6 +56,13 @@ def issue(trainee_id: int):
     return redirect(back)
 
 
+@bp.app_template_global("certificate_date")
+def certificate_date(certificate: Certificate) -> date:
+    """The date a certificate bears, wherever it is shown: its site's calendar day."""
+    site = store().site(certificate.site_id)
+    return certificates.issue_date(certificate, site.timezone if site else None)
+
+
 @bp.get("/certificates/<int:certificate_id>.pdf")
 @login_required
 def download(certificate_id: int):
@@ -60,7 +70,8 @@ def download(certificate_id: int):
     site = store().site(certificate.site_id)
     fw = store().framework(certificate.language)
     comps = [(c, fw.get(c).title if fw.get(c) else c) for c in certificate.competencies]
-    pdf = certificate_pdf(certificate, site.name if site else certificate.site_id, comps)
+    issued_on = certificates.issue_date(certificate, site.timezone if site else None)
+    pdf = certificate_pdf(certificate, site.name if site else certificate.site_id, comps, issued_on)
     return pdf_download(pdf, f"certificate-{certificate.code}.pdf")
 
 
@@ -93,6 +104,7 @@ def verify(code: str | None = None):
     code = code or request.args.get("code")
     certificate = certificates.by_code(code) if code else None
     site = store().site(certificate.site_id) if certificate else None
-    return render_template("assessments/verify.html", code=code, certificate=certificate, site=site), (
-        404 if code and certificate is None else 200
-    )
+    issued_on = certificate_date(certificate) if certificate else None
+    return render_template(
+        "assessments/verify.html", code=code, certificate=certificate, site=site, issued_on=issued_on
+    ), (404 if code and certificate is None else 200)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -11,6 +11,8 @@ from sqlalchemy import select
 from ..accounts.models import User
 from ..audit import record
 from ..cohorts.models import Cohort, Enrolment
+from ..concurrency import lock_row
+from ..dates import local_date
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
 from ..models_base import utcnow
@@ -59,6 +61,17 @@ def issue_certificate(
     trainer = next((t for t in trainers_of_trainee(trainee) if t.id == trainer_id), None)
     if trainer is None:
         raise InvalidInput("trainer", _l("Choose one of the trainee's trainers."))
+    competencies = [s.competency.id for s in record_]
+    basis = sorted(i for s in record_ for i in s.basis)
+    # Issuing twice on the same evidence (a double tap) gives the one certificate.
+    lock_row(User, trainee.id)
+    same = db.session.scalar(
+        select(Certificate)
+        .where(Certificate.trainee_id == trainee.id, Certificate.revoked_at.is_(None))
+        .order_by(Certificate.issued_at.desc())
+    )
+    if same is not None and same.basis == basis and same.competencies == competencies:
+        return same
     certificate = Certificate(
         code=new_code(),
         trainee_id=trainee.id,
@@ -68,8 +81,8 @@ def issue_certificate(
         issued_at=now,
         issued_by_id=actor.id,
         trainer_id=trainer.id,
-        competencies=[s.competency.id for s in record_],
-        basis=sorted(i for s in record_ for i in s.basis),
+        competencies=competencies,
+        basis=basis,
     )
     db.session.add(certificate)
     db.session.flush()
@@ -91,7 +104,11 @@ def revoke_certificate(actor: User, certificate: Certificate, reason: str, now: 
     if not may_revoke_certificate(actor, certificate):
         raise NotFoundError("not allowed")
     reason = reason_text(reason)
+    lock_row(Certificate, certificate.id)
+    db.session.refresh(certificate)  # as the request before us (a double tap) left it
     if certificate.revoked_at is not None:
+        if certificate.revoked_by_id == actor.id and certificate.revoke_reason == reason:
+            return  # the same form sent twice: revoked once
         raise InvalidInput("reason", _l("This certificate was revoked already."))
     certificate.revoked_at, certificate.revoked_by_id, certificate.revoke_reason = now, actor.id, reason
     certificate.needs_review = False
@@ -107,11 +124,26 @@ def confirm_certificate(actor: User, certificate: Certificate, note: str, now: d
     record(actor, "certificate.confirm", "certificate", certificate.id, certificate.site_id, now=now, note=note)
 
 
-def by_code(code: str) -> Certificate | None:
-    code = (code or "").strip().upper()
-    if len(code) > 32:
+def normalise_code(typed: str) -> str | None:
+    """A code as stored (XXXX-XXXX-XXXX) from however it was typed: any case, spaces, dashes or none."""
+    # Letters and digits only: spaces, hyphens, en dashes and underscores are how people group it.
+    # The alphabet has no O/0 or I/1/L, so confusables need no mapping: they cannot be in a code.
+    raw = "".join(ch for ch in (typed or "")[:64].upper() if ch.isascii() and ch.isalnum())
+    if len(raw) != 12:
         return None
-    return db.session.scalar(select(Certificate).where(Certificate.code == code))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def by_code(code: str) -> Certificate | None:
+    normal = normalise_code(code)
+    if normal is None:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.code == normal))
+
+
+def issue_date(certificate: Certificate, timezone: str | None) -> date:
+    """The date a certificate bears, on the PDF and the public page alike: where its site is."""
+    return local_date(certificate.issued_at, timezone)
 
 
 def printable_certificate(actor: User, certificate_id: int) -> Certificate:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..webforms import CheckedForm
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -14,7 +15,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class AssessmentForm(FlaskForm):
+class AssessmentForm(CheckedForm):
     submission_id = HiddenField()
     evidence_kind = RadioField(_l("Kind of evidence"), choices=[], validators=[DataRequired()])
     checklist = MultiCheckboxField(_l("What you observed"), choices=[], validators=[Optional()])
@@ -24,9 +25,9 @@ class AssessmentForm(FlaskForm):
     note = TextAreaField(_l("Short note (what you saw; no diagnoses)"), validators=[Optional(), Length(max=2000)])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(CheckedForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 
-class IssueForm(FlaskForm):
+class IssueForm(CheckedForm):
     trainer = SelectField(_l("Issuing trainer"), choices=[], coerce=int)

@@ -14,10 +14,12 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     event,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -84,6 +86,17 @@ class SafetyFlag(db.Model):
     """Raised by a level-0 rating; closed with a note once a later assessment is at level 1 or above."""
 
     __tablename__ = "safety_flags"
+    # At most one open flag per trainee and competency, whatever runs at the same time.
+    __table_args__ = (
+        Index(
+            "uq_safety_flags_open",
+            "trainee_id",
+            "competency",
+            unique=True,
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 
@@ -16,7 +18,9 @@ def verification_url(code: str) -> str:
     return base + url_for("certificates.verify", code=code)
 
 
-def certificate_pdf(certificate: Certificate, site_name: str, competencies: list[tuple[str, str]]) -> bytes:
+def certificate_pdf(
+    certificate: Certificate, site_name: str, competencies: list[tuple[str, str]], issued_on: date
+) -> bytes:
     lang = certificate.language
     with force_locale(lang):
         html = render_template(
@@ -24,6 +28,7 @@ def certificate_pdf(certificate: Certificate, site_name: str, competencies: list
             certificate=certificate,
             site_name=site_name,
             competencies=competencies,
+            issued_on=issued_on,
             lang=lang,
             dir=direction(lang),
             verify_url=verification_url(certificate.code),

@@ -258,7 +258,8 @@ def overview():
 @bp.get("/sites/<site_id>/assessments.csv")
 @requires(is_overseer)
 def site_csv(site_id: str):
-    if not may_oversee_site(current_user, site_id):
+    # Only known sites: the id goes into the file name of the download.
+    if site_id not in store().sites() or not may_oversee_site(current_user, site_id):
         raise NotFoundError("no such site")
     return csv_download(queries.site_assessments_csv(site_id), f"site-{site_id}-assessments.csv")
 

@@ -7,11 +7,11 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
 from ..audit import record
 from ..cohorts.models import Cohort, Workshop
+from ..concurrency import insert_or_existing, lock_row
 from ..curriculum import Competency, CurriculumStore
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
@@ -128,16 +128,13 @@ def record_assessment(
         submission_id=submission_id,
         created_at=now,
     )
-    db.session.add(assessment)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:  # the same form (or paper line) arrived twice at the same moment
-        db.session.expunge(assessment)
-        existing = db.session.scalar(select(Assessment).where(Assessment.submission_id == submission_id))
-        if existing is None or existing.assessor_id != actor.id:
-            raise InvalidInput("submission_id", _l("This was recorded already.")) from None
-        return existing
+    assessment, inserted = insert_or_existing(
+        assessment, lambda: db.session.scalar(select(Assessment).where(Assessment.submission_id == submission_id))
+    )
+    if not inserted:  # the same form (or paper line) arrived twice at the same moment
+        if assessment.assessor_id != actor.id:
+            raise InvalidInput("submission_id", _l("This was recorded already."))
+        return assessment
     record(
         actor,
         "assessment.record",
@@ -155,25 +152,34 @@ def record_assessment(
     return assessment
 
 
-def raise_flag(actor: User, assessment: Assessment, now: datetime) -> SafetyFlag:
-    flag = db.session.scalar(
+def _open_flag(trainee_id: int, competency: str) -> SafetyFlag | None:
+    return db.session.scalar(
         select(SafetyFlag).where(
-            SafetyFlag.trainee_id == assessment.trainee_id,
-            SafetyFlag.competency == assessment.competency,
-            SafetyFlag.closed_at.is_(None),
+            SafetyFlag.trainee_id == trainee_id, SafetyFlag.competency == competency, SafetyFlag.closed_at.is_(None)
         )
     )
+
+
+def raise_flag(actor: User, assessment: Assessment, now: datetime) -> SafetyFlag:
+    """The open flag for the trainee and competency; raised now if there is none.
+
+    The database allows one open flag per trainee and competency (a partial unique
+    index), so two level-0 ratings at the same instant end with one flag."""
+    flag = _open_flag(assessment.trainee_id, assessment.competency)
     if flag is not None:
         return flag
-    flag = SafetyFlag(
-        trainee_id=assessment.trainee_id,
-        site_id=assessment.site_id,
-        competency=assessment.competency,
-        raised_by_assessment_id=assessment.id,
-        raised_at=now,
+    flag, inserted = insert_or_existing(
+        SafetyFlag(
+            trainee_id=assessment.trainee_id,
+            site_id=assessment.site_id,
+            competency=assessment.competency,
+            raised_by_assessment_id=assessment.id,
+            raised_at=now,
+        ),
+        lambda: _open_flag(assessment.trainee_id, assessment.competency),
     )
-    db.session.add(flag)
-    db.session.flush()
+    if not inserted:
+        return flag
     record(
         actor,
         "safety_flag.raise",
@@ -193,11 +199,14 @@ def revoke_assessment(actor: User, assessment: Assessment, reason: str, now: dat
     if not may_revoke_assessment(actor, assessment):
         raise NotFoundError("not allowed")
     reason = reason_text(reason)
-    if assessment.revocation is not None:
+    revocation, inserted = insert_or_existing(
+        Revocation(assessment_id=assessment.id, revoked_by_id=actor.id, reason=reason, created_at=now),
+        lambda: db.session.scalar(select(Revocation).where(Revocation.assessment_id == assessment.id)),
+    )
+    if not inserted:
+        if revocation.revoked_by_id == actor.id and revocation.reason == reason:
+            return revocation  # the same form sent twice: done once
         raise InvalidInput("reason", _l("This assessment was revoked already."))
-    revocation = Revocation(assessment_id=assessment.id, revoked_by_id=actor.id, reason=reason, created_at=now)
-    db.session.add(revocation)
-    db.session.flush()
     record(
         actor,
         "assessment.revoke",
@@ -248,9 +257,13 @@ def close_flag(actor: User, flag: SafetyFlag, note: str, now: datetime | None = 
     now = now or utcnow()
     if not may_close_flag(actor, flag):
         raise NotFoundError("not allowed")
-    if flag.closed_at is not None:
-        raise InvalidInput("note", _l("This flag is closed already."))
     note = reason_text(note, "note", _l("Write a short note on how the concern was resolved."))
+    lock_row(SafetyFlag, flag.id)
+    db.session.refresh(flag)  # as the request before us (a double tap) left it
+    if flag.closed_at is not None:
+        if flag.closed_by_id == actor.id and flag.close_note == note:
+            return  # the same form sent twice: closed once
+        raise InvalidInput("note", _l("This flag is closed already."))
     later = [
         a
         for a in db.session.scalars(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..webforms import CheckedForm
 
-class CohortForm(FlaskForm):
+
+class CohortForm(CheckedForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     language = SelectField(_l("Language"), choices=[])
     start_date = DateField(_l("Start date"), validators=[Optional()])
@@ -18,7 +19,7 @@ class CohortForm(FlaskForm):
     archived = BooleanField(_l("Archived (finished; the join code stops working)"))
 
 
-class NewTraineeForm(FlaskForm):
+class NewTraineeForm(CheckedForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Email (optional)"), validators=[Optional(), Length(max=200)])
     login = StringField(
@@ -26,11 +27,11 @@ class NewTraineeForm(FlaskForm):
     )
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(CheckedForm):
     trainee = SelectField(_l("Trainee"), choices=[], coerce=int)
 
 
-class WorkshopForm(FlaskForm):
+class WorkshopForm(CheckedForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     held_on = DateField(_l("Date"), validators=[DataRequired()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])

@@ -249,7 +249,9 @@ def edit_cohort(cohort_id: int):
 
 
 @bp.route("/join", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"])
+# A whole class joins from one address: count wrong codes and refused forms, not joins.
+@limiter.limit("20 per hour", methods=["POST"], deduct_when=lambda response: response.status_code != 302)
+@limiter.limit("300 per hour", methods=["POST"])
 def join():
     """Join a cohort with its code: signed-in trainees just enter it; newcomers also make an account."""
     if not may_join_cohort(current_user):

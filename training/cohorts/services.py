@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from ..accounts.models import Role, User
-from ..accounts.services import create_user
+from ..accounts.models import Role, TokenPurpose, User
+from ..accounts.passwords import verify_password
+from ..accounts.services import create_user, find_by_login, issue_token
 from ..audit import record
+from ..concurrency import insert_or_existing, lock_row
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
 from ..models_base import utcnow
 from ..permissions import may_create_cohort, may_manage_cohort, may_run_cohort
 from ..permissions import visible_cohorts as visible_cohorts_query
+from ..textcheck import clean_name, name_problem
 from .models import Cohort, Enrolment
 
 # No 0/O or 1/I/L: codes are read aloud and copied from paper.
@@ -53,9 +55,11 @@ def new_join_code() -> str:
 
 
 def _validate(name: str, language: str, languages: tuple[str, ...], start: date | None, end: date | None) -> str:
-    name = " ".join((name or "").split())
+    name = clean_name(name)
     if not name:
         raise InvalidInput("name", _l("Enter a name."))
+    if problem := name_problem(name):
+        raise InvalidInput("name", problem)
     if language not in languages:
         raise InvalidInput("language", _l("Choose one of the site's languages."))
     if start and end and end < start:
@@ -152,12 +156,9 @@ def _enrol(actor: User | None, cohort: Cohort, trainee: User, now: datetime | No
     enrolment = Enrolment(
         cohort_id=cohort.id, user_id=trainee.id, enrolled_at=now or utcnow(), enrolled_by_id=getattr(actor, "id", None)
     )
-    db.session.add(enrolment)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:  # a double submission raced us: the enrolment exists
-        return db.session.get(Enrolment, (cohort.id, trainee.id))
+    enrolment, inserted = insert_or_existing(enrolment, lambda: db.session.get(Enrolment, (cohort.id, trainee.id)))
+    if not inserted:  # a double submission raced us: the enrolment exists
+        return enrolment
     record(
         actor or trainee,
         "cohort.enrol",
@@ -197,6 +198,9 @@ def join_with_code(trainee: User, code: str, now: datetime | None = None) -> Coh
     return cohort
 
 
+DOUBLE_TAP_WINDOW = timedelta(minutes=10)
+
+
 def join_as_newcomer(
     code: str,
     *,
@@ -205,11 +209,25 @@ def join_as_newcomer(
     password: str,
     now: datetime | None = None,
 ) -> tuple[User, Cohort]:
-    """Someone without an account joins with a cohort code: make their trainee account and enrol it."""
+    """Someone without an account joins with a cohort code: make their trainee account and enrol it.
+
+    The same form sent twice (a double tap) gives the same account: an account made
+    with this code minutes ago, whose password the form also knows, is the sender's."""
+    now = now or utcnow()
     cohort = cohort_by_code(code)
     if cohort is None:
         raise InvalidInput("code", _l("No open cohort has this code. Check it with your trainer."))
     login = (login or "").strip().lower()
+    lock_row(Cohort, cohort.id)
+    existing = find_by_login(login)
+    if (
+        existing is not None
+        and existing.role == Role.TRAINEE
+        and existing.created_at > now - DOUBLE_TAP_WINDOW
+        and db.session.get(Enrolment, (cohort.id, existing.id)) is not None
+        and verify_password(existing.password_hash, password)
+    ):
+        return existing, cohort
     person, _secret = create_user(
         None,
         name=name,
@@ -239,6 +257,25 @@ def add_trainee(
     """Create a trainee account in the cohort's site and enrol it; returns the one-time link secret."""
     if not may_run_cohort(actor, cohort):
         raise NotFoundError("not allowed")
+    # The same form sent twice must not make two accounts (names make usernames, so
+    # the second would get another one): the trainee just added is the same person,
+    # and gets a fresh link (the older one stops working; the page shows the new one).
+    lock_row(Cohort, cohort.id)
+    clean = clean_name(name)
+    recent = db.session.scalar(
+        select(User)
+        .join(Enrolment, Enrolment.user_id == User.id)
+        .where(
+            Enrolment.cohort_id == cohort.id,
+            Enrolment.enrolled_by_id == actor.id,
+            User.name == clean,
+            User.role == Role.TRAINEE,
+            User.created_at > (now or utcnow()) - DOUBLE_TAP_WINDOW,
+            User.password_hash.is_(None),
+        )
+    )
+    if recent is not None and (not login or recent.login == login.strip().lower()):
+        return recent, issue_token(actor, recent, TokenPurpose.INVITE, now=now)
     user, secret = create_user(
         actor,
         name=name,

@@ -9,11 +9,13 @@ from sqlalchemy import delete, select
 
 from ..accounts.models import User
 from ..audit import record
+from ..concurrency import lock_row
 from ..curriculum import CurriculumStore
 from ..errors import InvalidInput, NotFoundError
 from ..extensions import db
 from ..models_base import utcnow
 from ..permissions import may_run_cohort
+from ..textcheck import clean_name
 from .models import Attendance, Cohort, Workshop
 from .services import trainees_of
 
@@ -41,7 +43,7 @@ def add_workshop(
 ) -> Workshop:
     if not may_run_cohort(actor, cohort):
         raise NotFoundError("not allowed")
-    title = " ".join((title or "").split())
+    title = clean_name(title)
     if not title:
         raise InvalidInput("title", _l("Enter a title."))
     if held_on is None:
@@ -49,6 +51,15 @@ def add_workshop(
     unknown = set(modules) - set(store.meta().modules)
     if unknown:
         raise InvalidInput("modules", _l("Choose modules from the curriculum."))
+    # A double tap must not make two workshops: the same title on the same day is the same one.
+    lock_row(Cohort, cohort.id)
+    same = db.session.scalar(
+        select(Workshop).where(
+            Workshop.cohort_id == cohort.id, Workshop.title == title[:200], Workshop.held_on == held_on
+        )
+    )
+    if same is not None:
+        return same
     workshop = Workshop(
         cohort_id=cohort.id,
         title=title[:200],

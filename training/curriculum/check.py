@@ -18,8 +18,9 @@ from zoneinfo import available_timezones
 from .competencies import EVIDENCE_KINDS, structure
 from .document import COMPETENCY_ID_RE, ID_RE, ModuleDoc, parse_module, revision_of
 from .languages import is_known
+from .paths import symlinks
 from .problems import ContentError, Problem
-from .yamlfile import key_lines, load_yaml
+from .yamlfile import load_yaml_with_lines
 
 
 @dataclass
@@ -46,7 +47,7 @@ class _Context:
             self.add(path, 1, "error", f"cannot read file: {exc}")
             return None
         try:
-            return load_yaml(text, self.rel(path)), key_lines(text), revision_of(data)
+            return (*load_yaml_with_lines(text, self.rel(path)), revision_of(data))
         except ContentError as exc:
             self.problems.extend(exc.problems)
             return None
@@ -524,6 +525,9 @@ def _check_sites(ctx: _Context, cur: _Curriculum) -> None:
 def check_curriculum(root: Path | str) -> list[Problem]:
     """Every problem in the curriculum folder, sorted by file and line."""
     ctx = _Context(Path(root).resolve(), [])
+    for link, inside in symlinks(ctx.root):
+        where = "to a file inside the folder" if inside else "pointing outside the curriculum folder"
+        ctx.add(link, 1, "error", f"symbolic link {where}: curriculum files must be regular files")
     cur = _check_curriculum_yaml(ctx)
     if cur is not None:
         _check_framework(ctx, cur)

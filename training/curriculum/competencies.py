@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -53,14 +54,19 @@ class Framework:
     fallback: bool  # no text file in the requested language
     outdated: bool  # the translation was made from an older source
 
-    @property
+    # Computed once per framework: pages ask for them once per module or grid cell.
+    @cached_property
     def competencies(self) -> tuple[Competency, ...]:
         return tuple(c for d in self.domains for c in d.competencies)
 
-    def get(self, competency_id: str) -> Competency | None:
-        return next((c for c in self.competencies if c.id == competency_id), None)
+    @cached_property
+    def _by_id(self) -> Mapping[str, Competency]:
+        return {c.id: c for c in reversed(self.competencies)}  # reversed: the first of duplicate ids wins
 
-    @property
+    def get(self, competency_id: str) -> Competency | None:
+        return self._by_id.get(competency_id)
+
+    @cached_property
     def ids(self) -> tuple[str, ...]:
         return tuple(c.id for c in self.competencies)
 

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .problems import ContentError, Problem
-from .yamlfile import key_lines, load_yaml
+from .yamlfile import load_yaml_with_lines
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 COMPETENCY_ID_RE = re.compile(r"^[A-Z][0-9]+$")
@@ -40,6 +40,7 @@ _HEADING2_RE = re.compile(r"^##(?!#)\s*(.*?)\s*$")
 _HEADING1_RE = re.compile(r"^#(?!#)\s")
 _HEADING_ID_RE = re.compile(r"^(.*?)\s*\{\s*#([^}\s]*)\s*\}$")
 _FENCE_RE = re.compile(r"^(`{3,}|~{3,})")
+_FENCE_LEADS = ("`", "~")
 _DIV_RE = re.compile(r"^\s{0,3}(:{3,})\s*(.*?)\s*$")
 _LINK_RE = re.compile(r"(!?)\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]*)")
 _REFDEF_RE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)")
@@ -65,10 +66,14 @@ class Text:
     line: int
 
     def links(self) -> Iterator[Link]:
+        # Every link has "](" and every reference definition "]:": most lines and texts have neither.
+        if "](" not in self.source and "]:" not in self.source:
+            return
         for offset, raw in enumerate(self.source.split("\n")):
-            for match in _LINK_RE.finditer(raw):
-                yield Link(match.group(2), self.line + offset, bool(match.group(1)))
-            ref = _REFDEF_RE.match(raw)
+            if "](" in raw:
+                for match in _LINK_RE.finditer(raw):
+                    yield Link(match.group(2), self.line + offset, bool(match.group(1)))
+            ref = _REFDEF_RE.match(raw) if "]:" in raw else None
             if ref:
                 yield Link(ref.group(1), self.line + offset, False)
 
@@ -212,6 +217,26 @@ def split_front_matter(text: str, path: str) -> tuple[str, int, str, int]:
     raise ContentError([Problem(path, 1, "error", "front matter is not closed: add a line '---' after it")])
 
 
+# A shell-like word of plain characters and quoted runs ('...' or "..." without backslashes).
+_WORD_RE = re.compile(r"""(?:[^\s"'\\]+|"[^"\\]*"|'[^']*')+""")
+_QUOTED_RE = re.compile(r""""([^"]*)"|'([^']*)'""")
+_SHLEX_SPACE = " \t\r\n"
+
+
+def _split_attrs(raw: str) -> list[str]:
+    """``shlex.split(raw)``, without shlex's per-character loop for the common, simple cases."""
+    words: list[str] = []
+    end = 0
+    for match in _WORD_RE.finditer(raw):
+        if raw[end : match.start()].strip(_SHLEX_SPACE):  # an unmatched quote, a backslash, odd spacing
+            return shlex.split(raw, posix=True)
+        words.append(_QUOTED_RE.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), match.group()))
+        end = match.end()
+    if raw[end:].strip(_SHLEX_SPACE):
+        return shlex.split(raw, posix=True)
+    return words
+
+
 class _Parser:
     def __init__(self, path: str):
         self.path = path
@@ -222,7 +247,7 @@ class _Parser:
 
     def parse_attrs(self, raw: str, line: int) -> tuple[str, dict[str, str]]:
         try:
-            tokens = shlex.split(raw, posix=True)
+            tokens = _split_attrs(raw)
         except ValueError as exc:
             self.problem(line, f"block attributes cannot be read ({exc}): {raw!r}")
             tokens = raw.split()
@@ -270,7 +295,9 @@ class _Parser:
 
         for offset, raw in enumerate(lines):
             number = first_line + offset
-            fence_match = _FENCE_RE.match(raw.lstrip())
+            # Only lines starting with ` ~ or : can be fences or blocks: skip the regexes for the rest.
+            lead = raw.lstrip()[:1]
+            fence_match = _FENCE_RE.match(raw.lstrip()) if lead in _FENCE_LEADS else None
             if fence is not None:
                 if fence_match and fence_match.group(1)[0] == fence[0] and len(fence_match.group(1)) >= len(fence):
                     fence = None
@@ -280,7 +307,7 @@ class _Parser:
                 fence = fence_match.group(1)
                 buffer.append(raw)
                 continue
-            div = _DIV_RE.match(raw)
+            div = _DIV_RE.match(raw) if lead == ":" else None
             if div is None:
                 if not buffer:
                     buffer_line = number
@@ -384,21 +411,23 @@ def parse_module(data: bytes, *, slug: str, lang: str, path: str) -> ModuleDoc:
     text = text.replace("\r\n", "\n").lstrip("\ufeff")
     front, front_line, body, body_line = split_front_matter(text, path)
     parser = _Parser(path)
-    lines_of_keys = key_lines(front, front_line)
-    meta = _parse_meta(load_yaml(front, path, front_line), lines_of_keys, parser)
+    front_data, lines_of_keys = load_yaml_with_lines(front, path, front_line)
+    meta = _parse_meta(front_data, lines_of_keys, parser)
 
     body_lines = body.split("\n")
     chunks: list[tuple[str | None, str, int, int]] = []  # (id, title, heading line, first body line)
     starts: list[int] = []
     fence: str | None = None
     for index, raw in enumerate(body_lines):
-        fence_match = _FENCE_RE.match(raw.lstrip())
+        fence_match = _FENCE_RE.match(raw.lstrip()) if raw.lstrip()[:1] in _FENCE_LEADS else None
         if fence is not None:
             if fence_match and fence_match.group(1)[0] == fence[0]:
                 fence = None
             continue
         if fence_match:
             fence = fence_match.group(1)
+            continue
+        if not raw.startswith("#"):  # headings only
             continue
         number = body_line + index
         if _HEADING1_RE.match(raw):

@@ -14,9 +14,9 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, delete, false, func, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
+from ..concurrency import insert_or_existing
 from ..curriculum import CurriculumStore, ModuleView, Site
 from ..errors import InvalidInput
 from ..extensions import db
@@ -47,13 +47,7 @@ def mark_done(user: User, view: ModuleView, section_id: str, now: datetime | Non
     """Record a section as done; doing it twice keeps the first time."""
     if section_id not in view.section_ids:
         raise InvalidInput("section", _l("This section does not exist in the module."))
-    existing = db.session.scalar(
-        select(SectionProgress).where(
-            SectionProgress.user_id == user.id,
-            SectionProgress.module == view.slug,
-            SectionProgress.section == section_id,
-        )
-    )
+    existing = _done_row(user.id, view.slug, section_id)
     if existing is not None:
         return existing
     row = SectionProgress(
@@ -64,19 +58,17 @@ def mark_done(user: User, view: ModuleView, section_id: str, now: datetime | Non
         language=view.content_lang,
         revision=view.revision,
     )
-    db.session.add(row)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:  # the same tap arrived twice at once
-        return db.session.scalar(
-            select(SectionProgress).where(
-                SectionProgress.user_id == user.id,
-                SectionProgress.module == view.slug,
-                SectionProgress.section == section_id,
-            )
-        )
+    # The same tap may arrive twice at once: the first one's time stays.
+    row, _inserted = insert_or_existing(row, lambda: _done_row(user.id, view.slug, section_id))
     return row
+
+
+def _done_row(user_id: int, module: str, section_id: str) -> SectionProgress | None:
+    return db.session.scalar(
+        select(SectionProgress).where(
+            SectionProgress.user_id == user_id, SectionProgress.module == module, SectionProgress.section == section_id
+        )
+    )
 
 
 def mark_not_done(user: User, module: str, section_id: str) -> None:

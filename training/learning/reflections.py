@@ -12,11 +12,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..accounts.models import User
+from ..concurrency import insert_or_existing
 from ..curriculum import ModuleView
 from ..errors import InvalidInput
 from ..extensions import db
 from ..models_base import utcnow
 from ..permissions import may_see_reflection
+from ..textcheck import CONTROL_MESSAGE, has_control_characters
 from .models import Reflection
 
 MAX_LENGTH = 20_000
@@ -47,6 +49,8 @@ def save_reflection(
     if prompt and prompt not in {p for p, _ in prompts_of(view)}:
         raise InvalidInput("prompt", _l("This reflection prompt does not exist in the module."))
     body = (body or "").replace("\r\n", "\n")
+    if has_control_characters(body, multiline=True):
+        raise InvalidInput("body", CONTROL_MESSAGE)
     if len(body) > MAX_LENGTH:
         raise InvalidInput("body", _l("The text is too long (at most %(n)s characters).", n=MAX_LENGTH))
     entry = db.session.scalar(
@@ -59,8 +63,18 @@ def save_reflection(
             db.session.delete(entry)
         return None
     if entry is None:
-        entry = Reflection(user_id=user.id, module=view.slug, prompt=prompt, created_at=now)
-        db.session.add(entry)
+        entry = Reflection(
+            user_id=user.id, module=view.slug, prompt=prompt, created_at=now, body=body, shared=shared, updated_at=now
+        )
+        # The first save may arrive twice at once: the loser updates the winner's entry.
+        entry, _inserted = insert_or_existing(
+            entry,
+            lambda: db.session.scalar(
+                select(Reflection).where(
+                    Reflection.user_id == user.id, Reflection.module == view.slug, Reflection.prompt == prompt
+                )
+            ),
+        )
     entry.body, entry.shared, entry.updated_at = body, shared, now
     return entry
 

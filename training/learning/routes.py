@@ -10,7 +10,7 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
+    send_file,
     url_for,
 )
 from flask_babel import get_locale
@@ -19,6 +19,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..curriculum import ModuleView
+from ..curriculum.paths import resolve_inside
 from ..errors import InvalidInput
 from ..extensions import db
 from ..i18n import block_labels, curriculum_languages
@@ -173,6 +174,9 @@ def my_journal():
 @bp.get("/modules/<slug>/images/<path:filename>")
 def module_image(slug: str, filename: str):
     view = _module_or_404(slug)
-    folder = store().root / "modules" / view.slug / "images"
-    # send_from_directory refuses paths that climb out of the folder.
-    return send_from_directory(folder, filename, max_age=3600)
+    # Resolved inside the curriculum folder: a symbolic link out of it (to the database,
+    # /etc/passwd) is a 404 like a missing file.
+    path = resolve_inside(store().root, f"modules/{view.slug}/images/{filename}")
+    if path is None or not path.is_relative_to(store().root / "modules" / view.slug / "images"):
+        abort(404)
+    return send_file(path, max_age=3600)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
@@ -21,7 +22,9 @@ from .cache import ManualCache, manual_key
 from .isolation import InlineRenderer, ProcessRenderer, Renderer
 from .labels import PrintLabels, print_labels
 from .options import ManualOptions
-from .pdf import ProgressCallback
+
+if TYPE_CHECKING:  # WeasyPrint is imported where a PDF is rendered, not when the app starts
+    from .pdf import ProgressCallback
 
 
 @dataclass(frozen=True)

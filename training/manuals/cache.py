@@ -22,9 +22,9 @@ import tempfile
 import threading
 import time
 from dataclasses import asdict
+from functools import cache
+from importlib.metadata import version
 from pathlib import Path
-
-import weasyprint
 
 from ..curriculum import CurriculumStore, ModuleView
 from . import document
@@ -57,10 +57,16 @@ def folder_hash(folder: Path) -> list[list[str]]:
     return [[str(p.relative_to(folder)), file_hash(p)] for p in sorted(folder.rglob("*")) if p.is_file()]
 
 
+@cache
+def _weasyprint_version() -> str:
+    # From the package metadata: importing WeasyPrint takes about a second, and only renders need it.
+    return version("weasyprint")
+
+
 def template_version() -> str:
     """Changes whenever the print templates, the stylesheet, the document code or WeasyPrint change."""
     files = [*sorted(document.TEMPLATE_DIR.glob("*")), document.STYLESHEET]
-    parts = [document.DOCUMENT_VERSION, weasyprint.__version__, *(f"{p.name}:{file_hash(p)}" for p in files)]
+    parts = [document.DOCUMENT_VERSION, _weasyprint_version(), *(f"{p.name}:{file_hash(p)}" for p in files)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 

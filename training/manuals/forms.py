@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..webforms import CheckedForm
 from .labels import TEXT
 
 
@@ -17,7 +17,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ManualForm(FlaskForm):
+class ManualForm(CheckedForm):
     kind = RadioField(
         _l("What to print"),
         choices=[SelectChoice(kind, TEXT[kind]) for kind in ("workbook", "manual", "handouts")],

@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import multiprocessing
 import os
 import tempfile
 import threading
 import time
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from .pdf import ProgressCallback, RenderResult, render_pdf
+if TYPE_CHECKING:  # WeasyPrint and multiprocessing are imported when a PDF is rendered, not when the app starts
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .pdf import ProgressCallback, RenderResult
 
 
 class RenderError(RuntimeError):
@@ -45,6 +45,8 @@ class InlineRenderer:
     """Renders in the calling process: for RQ work-horses (a fresh process per job already) and tests."""
 
     def render(self, html, roots, *, on_progress=None, pages_estimate=50) -> RenderResult:
+        from .pdf import render_pdf
+
         return render_pdf(html, roots, on_progress=on_progress, pages_estimate=pages_estimate)
 
 
@@ -68,6 +70,8 @@ def _watch_parent(parent_pid: int, interval: float = 2.0) -> None:
 
 
 def _render_in_child(html: str, roots: list[str], pages_estimate: int, progress_path: str | None) -> RenderResult:
+    from .pdf import render_pdf
+
     report = (lambda p: _write_progress(progress_path, p)) if progress_path else None
     return render_pdf(html, roots, on_progress=report, pages_estimate=pages_estimate)
 
@@ -83,6 +87,9 @@ class ProcessRenderer:
         self._lock = threading.Lock()
 
     def pool(self) -> ProcessPoolExecutor:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         with self._lock:
             if self._pool is None:
                 # spawn, not fork: the parent has threads and database connections a fork would copy.
@@ -102,6 +109,8 @@ class ProcessRenderer:
         return self.pool().submit(_render_in_child, html, [str(r) for r in roots], pages_estimate, progress_path)
 
     def render(self, html, roots, *, on_progress=None, pages_estimate=50) -> RenderResult:
+        from concurrent.futures.process import BrokenProcessPool
+
         progress_path = None
         if on_progress:
             fd, progress_path = tempfile.mkstemp(prefix="peerpath-progress-")

@@ -46,16 +46,85 @@ class BuildQueue(Protocol):
 
 
 def is_stale(build: ManualBuild, now: datetime, stale_seconds: float) -> bool:
-    """Queued or running but silent for too long: the worker died (a restart, a killed process)."""
+    """Queued or running but silent for too long: no heartbeat from whoever holds it."""
     return build.active and (now - build.updated_at) > timedelta(seconds=stale_seconds)
 
 
 def stale_seconds() -> float:
-    return float(current_app.config.get("MANUAL_STALE_SECONDS") or 600)
+    """Silence after which a build counts as dead: several missed heartbeats (MANUAL_STALE_SECONDS)."""
+    return float(current_app.config.get("MANUAL_STALE_SECONDS") or 30)
+
+
+def heartbeat_seconds() -> float:
+    """How often whoever holds a build writes ``updated_at``, even when the percentage does not move."""
+    return float(current_app.config.get("MANUAL_HEARTBEAT_SECONDS") or 5)
+
+
+INTERRUPTED_ERROR = "The build was interrupted (its worker process stopped); nothing was lost. Try again."
+
+
+def is_dead(build: ManualBuild, now: datetime) -> bool:
+    """Queued or running, but nobody will finish it: its process died, or its job is gone from the queue.
+
+    Heartbeats (``updated_at``, every MANUAL_HEARTBEAT_SECONDS) come from the building thread or
+    RQ work-horse, and from the in-process queue for the builds it holds. A build waiting in
+    Redis for a worker is not dead, however long it waits; one whose job RQ has failed (its
+    work-horse was killed) is dead at once.
+    """
+    if not build.active:
+        return False
+    silent = is_stale(build, now, stale_seconds())
+    state = getattr(queue_for(current_app), "job_state", None)
+    if state is None:
+        return silent  # in-process queue: silence is the only sign (and a sure one)
+    job = state(build)
+    if job is None:  # Redis does not answer: only the heartbeat can tell
+        return silent and build.status == BuildStatus.RUNNING
+    if job in ("failed", "gone"):
+        # A job is enqueued just after its row is committed: give that moment a grace period.
+        return (now - build.updated_at) > timedelta(seconds=heartbeat_seconds())
+    if build.status == BuildStatus.QUEUED:
+        return False  # waiting in Redis for a worker: slow, not dead
+    return silent
+
+
+def mark_dead(build: ManualBuild, now: datetime | None = None) -> bool:
+    """Record that a dead build failed, so the page stops waiting and offers a retry; False if it moved on."""
+    now = now or utcnow()
+    result = db.session.execute(
+        update(ManualBuild)
+        .where(
+            ManualBuild.id == build.id,
+            ManualBuild.status == build.status,
+            ManualBuild.updated_at == build.updated_at,
+        )
+        .values(status=BuildStatus.FAILED, error=INTERRUPTED_ERROR, updated_at=now, finished_at=now)
+    )
+    db.session.commit()
+    db.session.refresh(build)
+    if result.rowcount == 1:
+        log.warning("manual build %s: interrupted (no heartbeat, or its job is gone); marked failed", build.id)
+    return result.rowcount == 1
+
+
+def reap_dead_builds(now: datetime | None = None) -> int:
+    """Mark every dead build failed (at start-up and whenever builds are listed or asked for)."""
+    now = now or utcnow()
+    active = list(
+        db.session.scalars(select(ManualBuild).where(ManualBuild.status.in_([BuildStatus.QUEUED, BuildStatus.RUNNING])))
+    )
+    return sum(mark_dead(build, now) for build in active if is_dead(build, now))
 
 
 PER_USER_ACTIVE = 2  # builds one person may have queued or running at once
 ALL_ACTIVE = 20  # and everyone together: the queue must stay short enough to be useful
+
+
+class BuildServiceUnavailable(Exception):
+    """The build queue (Redis) does not answer: nothing was queued, no row was left waiting."""
+
+
+UNAVAILABLE_ERROR = "The build service (Redis) did not answer; nothing was queued."
 
 
 class BuildLimitReached(Exception):
@@ -70,7 +139,7 @@ def _check_limits(user, now: datetime) -> None:
     active = list(
         db.session.scalars(select(ManualBuild).where(ManualBuild.status.in_([BuildStatus.QUEUED, BuildStatus.RUNNING])))
     )
-    live = [b for b in active if not is_stale(b, now, stale_seconds())]
+    live = [b for b in active if not is_dead(b, now)]
     if sum(b.requested_by_id == getattr(user, "id", None) for b in live) >= PER_USER_ACTIVE:
         raise BuildLimitReached(mine=True)
     if len(live) >= ALL_ACTIVE:
@@ -98,6 +167,7 @@ def request_build(options: ManualOptions, user, now: datetime | None = None) -> 
         return build
     if build is None:
         _check_limits(user, now)
+        _check_service()
         build = _new_row(prepared.key, options, user, now)
         db.session.add(build)
         try:
@@ -105,14 +175,15 @@ def request_build(options: ManualOptions, user, now: datetime | None = None) -> 
         except IntegrityError:  # a concurrent request queued the same manual: share its build
             db.session.rollback()
             return db.session.scalar(select(ManualBuild).where(ManualBuild.cache_key == prepared.key))
-        queue_for(current_app).submit(build.id)
+        _submit_or_fail(build)
         return build
     if build.status == BuildStatus.FAILED:
         return build  # the page shows why, with a retry button
-    if build.active and not is_stale(build, now, stale_seconds()):
+    if build.active and not is_dead(build, now):
         return build
     # Done but its file was pruned, or a build whose worker died: queue it again.
     _check_limits(user, now)
+    _check_service()
     requeue(build, user, now)
     return build
 
@@ -168,14 +239,38 @@ def requeue(build: ManualBuild, user, now: datetime | None = None) -> bool:
     db.session.refresh(build)
     if result.rowcount != 1:
         return False
-    queue_for(current_app).submit(build.id)
+    _submit_or_fail(build)
     return True
+
+
+def _check_service() -> None:
+    """Refuse before writing anything when the queue is known to be down (the usual case of an outage)."""
+    check = getattr(queue_for(current_app), "check", None)
+    if check is not None:
+        check()
+
+
+def _submit_or_fail(build: ManualBuild) -> None:
+    """Hand a queued row to the queue; if the queue fails now, the row says so instead of waiting forever."""
+    try:
+        queue_for(current_app).submit(build.id)
+    except BuildServiceUnavailable:
+        db.session.rollback()
+        db.session.execute(
+            update(ManualBuild)
+            .where(ManualBuild.id == build.id, ManualBuild.status == BuildStatus.QUEUED)
+            .values(status=BuildStatus.FAILED, error=UNAVAILABLE_ERROR, updated_at=utcnow(), finished_at=utcnow())
+        )
+        db.session.commit()
+        db.session.refresh(build)
+        raise
 
 
 def retry_build(build: ManualBuild, user, now: datetime | None = None) -> ManualBuild:
     """Try a failed (or interrupted) build again."""
     now = now or utcnow()
-    if build.status == BuildStatus.FAILED or is_stale(build, now, stale_seconds()):
+    if build.status == BuildStatus.FAILED or is_dead(build, now):
+        _check_service()
         requeue(build, user, now)
     return build
 
@@ -196,6 +291,15 @@ def run_build(build_id: int, renderer: Renderer | None = None) -> None:
     build = db.session.get(ManualBuild, build_id)
     assert build is not None
     reporter = _ProgressWriter(build_id)
+    heartbeat = Heartbeat(db.engine, heartbeat_seconds(), [build_id])
+    try:
+        _build_claimed(build, reporter, renderer)
+    finally:
+        heartbeat.stop()
+
+
+def _build_claimed(build: ManualBuild, reporter: _ProgressWriter, renderer: Renderer | None) -> None:
+    build_id = build.id
     try:
         built = builder_for(renderer=renderer).build(build.options, on_progress=reporter)
     except Exception as exc:
@@ -245,6 +349,57 @@ class _ProgressWriter:
         db.session.commit()
 
 
+class Heartbeat:
+    """A thread that touches ``updated_at`` of some builds every few seconds while they are held.
+
+    A render can sit at one percentage for a long time (one huge table); the heartbeat says the
+    process is alive all the same. When the process dies the heartbeat stops with it, and
+    ``is_dead`` notices after MANUAL_STALE_SECONDS.
+    """
+
+    def __init__(self, engine, interval: float, build_ids: list[int] | None = None, *, start: bool = True):
+        self.engine = engine
+        self.interval = max(0.05, interval)
+        self.ids: set[int] = set(build_ids or [])
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="manual-heartbeat", daemon=True)
+        if start:
+            self._thread.start()
+
+    def add(self, build_id: int) -> None:
+        with self._lock:
+            self.ids.add(build_id)
+
+    def discard(self, build_id: int) -> None:
+        with self._lock:
+            self.ids.discard(build_id)
+
+    def beat(self) -> None:
+        with self._lock:
+            ids = sorted(self.ids)
+        if not ids:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(ManualBuild)
+                .where(ManualBuild.id.in_(ids), ManualBuild.status.in_([BuildStatus.QUEUED, BuildStatus.RUNNING]))
+                .values(updated_at=utcnow())
+            )
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self.interval):
+            try:
+                self.beat()
+            except Exception:  # a busy or briefly unreachable database: the next beat tries again
+                log.warning("manual builds: heartbeat failed", exc_info=True)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=self.interval + 5)
+
+
 # -- queues -------------------------------------------------------------------
 
 
@@ -267,13 +422,21 @@ class ThreadQueue:
         self._queue: queue.Queue[int] = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
+        self._waiting: Heartbeat | None = None
 
     def submit(self, build_id: int) -> None:
         with self._lock:
+            if self._waiting is None:
+                # Builds waiting in this process's memory get a heartbeat too: if the process
+                # dies, they are lost with it and must not look alive.
+                with self.app.app_context():
+                    interval = heartbeat_seconds()
+                    self._waiting = Heartbeat(db.engine, interval)
             while len(self._threads) < self.workers:
                 thread = threading.Thread(target=self._work, name=f"manual-builds-{len(self._threads)}", daemon=True)
                 thread.start()
                 self._threads.append(thread)
+        self._waiting.add(build_id)
         self._queue.put(build_id)
 
     def _work(self) -> None:
@@ -288,6 +451,8 @@ class ThreadQueue:
             except Exception:
                 log.exception("manual build worker: build %s", build_id)
             finally:
+                if self._waiting is not None:
+                    self._waiting.discard(build_id)
                 self._queue.task_done()
 
     def join(self, timeout: float = 120.0) -> bool:
@@ -307,19 +472,59 @@ class RQQueue:
         from redis import Redis
         from rq import Queue
 
-        self.queue = Queue(name, connection=Redis.from_url(redis_url))
+        # Timeouts: a Redis host that does not answer must fail a request quickly, not hang it.
+        connection = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+        self.queue = Queue(name, connection=connection)
         self.job_timeout = job_timeout
 
+    def check(self) -> None:
+        """BuildServiceUnavailable unless Redis answers."""
+        from redis.exceptions import RedisError
+
+        try:
+            self.queue.connection.ping()
+        except RedisError as exc:
+            log.warning("manual builds: Redis does not answer: %s", exc)
+            raise BuildServiceUnavailable(str(exc)) from exc
+
+    def job_state(self, build: ManualBuild) -> str | None:
+        """What RQ knows of a build's current job: waiting, running, failed, gone; None if Redis is down."""
+        from redis.exceptions import RedisError
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job, JobStatus
+
+        attempt = build.attempts - 1 if build.status == BuildStatus.RUNNING else build.attempts
+        try:
+            job = Job.fetch(f"manual-build-{build.id}-{max(attempt, 0)}", connection=self.queue.connection)
+            status = job.get_status(refresh=False)
+        except NoSuchJobError:
+            return "gone"
+        except RedisError:
+            return None
+        if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
+            return "failed"  # e.g. "work-horse terminated unexpectedly": the worker saw its horse die
+        if status == JobStatus.STARTED:
+            return "running"
+        if status == JobStatus.FINISHED:
+            return "gone"  # finished but the row is still active: the job died after all
+        return "waiting"
+
     def submit(self, build_id: int) -> None:
+        from redis.exceptions import RedisError
+
         attempt = db.session.scalar(select(ManualBuild.attempts).where(ManualBuild.id == build_id)) or 0
-        self.queue.enqueue(
-            rq_run_build,
-            build_id,
-            job_id=f"manual-build-{build_id}-{attempt}",
-            job_timeout=self.job_timeout,
-            result_ttl=3600,
-            failure_ttl=86400,
-        )
+        try:
+            self.queue.enqueue(
+                rq_run_build,
+                build_id,
+                job_id=f"manual-build-{build_id}-{attempt}",
+                job_timeout=self.job_timeout,
+                result_ttl=3600,
+                failure_ttl=86400,
+            )
+        except RedisError as exc:
+            log.warning("manual builds: could not queue build %s: %s", build_id, exc)
+            raise BuildServiceUnavailable(str(exc)) from exc
 
 
 def rq_run_build(build_id: int) -> None:

@@ -25,6 +25,7 @@ from weasyprint.logger import LOGGER, PROGRESS_LOGGER
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from ..curriculum.paths import resolve_inside
 from . import actualtext
 
 log = logging.getLogger(__name__)
@@ -48,12 +49,12 @@ class LocalFetcher(URLFetcher):
         parts = urlsplit(url)
         if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
             raise FetchRefused(f"refused {url[:200]!r}: only local files are read")
-        path = Path(unquote(parts.path)).resolve()  # follows symlinks: a link out of a root is refused
-        if not any(path.is_relative_to(root) for root in self.roots):
-            raise FetchRefused(f"refused {url[:200]!r}: outside the curriculum and static folders")
-        if not path.is_file():
-            raise FetchRefused(f"refused {url[:200]!r}: no such file")
-        return path
+        wanted = Path(unquote(parts.path))
+        # Resolved with symbolic links followed: a link out of a root is refused.
+        for root in self.roots if wanted.is_absolute() else ():
+            if (path := resolve_inside(root, wanted)) is not None:
+                return path
+        raise FetchRefused(f"refused {url[:200]!r}: not a file inside the curriculum and static folders")
 
     def fetch(self, url: str, headers=None) -> URLFetcherResponse:
         try:

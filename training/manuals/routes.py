@@ -27,6 +27,25 @@ from .models import BuildStatus, ManualBuild
 from .options import OptionsError, resolve
 
 bp = Blueprint("manuals", __name__, url_prefix="/manuals")
+
+
+@bp.record_once
+def _reap_on_start(state) -> None:
+    """At start, builds left by a previous process (its threads died with it) are marked failed."""
+    app = state.app
+    pending = {"first": True}
+
+    @app.before_request
+    def reap_once() -> None:
+        if not pending.pop("first", False):
+            return
+        try:
+            jobs.reap_dead_builds()
+        except Exception:  # no table yet (before `flask db upgrade`), or the database is down
+            db.session.rollback()
+            current_app.logger.warning("manual builds: start-up check skipped", exc_info=True)
+
+
 REFRESH_SECONDS = 2
 
 
@@ -37,6 +56,16 @@ def _chosen_site(sites: list[str | None]) -> str | None:
     if not oversees_every_site(current_user):
         return sites[0] if sites else None
     return None if None in sites else sites[0]
+
+
+def unavailable_message() -> str:
+    return _("The build service is unavailable right now. Nothing was lost: please try again later.")
+
+
+def limit_message(exc: jobs.BuildLimitReached) -> str:
+    if exc.mine:
+        return _("You have manuals being built already. Wait until one is ready, then ask for the next.")
+    return _("Many manuals are being built right now. Please try again in a few minutes.")
 
 
 def _build_or_404(build_id: int) -> ManualBuild:
@@ -64,6 +93,7 @@ def index():
     site = store().site(site_id)
     languages = site.languages if site else store().meta().languages
     form = ManualForm()
+    status = 200
     form.lang.choices = [SelectChoice(code, native_name(code)) for code in languages]
     if request.method == "GET":
         form.lang.data = request.args.get("lang") if request.args.get("lang") in languages else languages[0]
@@ -84,12 +114,11 @@ def index():
         else:
             try:
                 build = jobs.request_build(options, current_user)
+            except jobs.BuildServiceUnavailable:
+                form.form_errors.append(unavailable_message())
+                status = 503
             except jobs.BuildLimitReached as exc:
-                form.form_errors.append(
-                    _("You have manuals being built already. Wait until one is ready, then ask for the next.")
-                    if exc.mine
-                    else _("Many manuals are being built right now. Please try again in a few minutes.")
-                )
+                form.form_errors.append(limit_message(exc))
             else:
                 return redirect(url_for("manuals.status", build_id=build.id))
     all_sites = store().sites()
@@ -101,23 +130,33 @@ def index():
         builds=_visible_builds(),
         sites=all_sites,
         kinds=TEXT,
-    )
+    ), status
 
 
 @bp.get("/builds/<int:build_id>/")
 @requires(is_staff)
 def status(build_id: int):
-    build = _build_or_404(build_id)
-    stale = jobs.is_stale(build, utcnow(), jobs.stale_seconds())
+    return _status_page(_build_or_404(build_id))
+
+
+def _status_page(build: ManualBuild, flash_error: str | None = None, code: int = 200):
+    dead = jobs.is_dead(build, utcnow())
+    if dead:
+        jobs.mark_dead(build)  # the page stops waiting and offers a retry
+    stale = (build.active and dead) or (build.status == BuildStatus.FAILED and build.error == jobs.INTERRUPTED_ERROR)
     response = current_app.make_response(
-        render_template(
-            "manuals/build.html",
-            build=build,
-            stale=stale,
-            sites=store().sites(),
-            kinds=TEXT,
-            refresh=REFRESH_SECONDS,
-            modules={v.slug: v.title for v in store().modules(build.lang, build.site_id)},
+        (
+            render_template(
+                "manuals/build.html",
+                build=build,
+                stale=stale,
+                sites=store().sites(),
+                kinds=TEXT,
+                refresh=REFRESH_SECONDS,
+                modules={v.slug: v.title for v in store().modules(build.lang, build.site_id)},
+                flash_error=flash_error,
+            ),
+            code,
         )
     )
     if build.active and not stale:
@@ -145,7 +184,12 @@ def download(build_id: int):
         )
     except NotFound:
         pass  # pruned, or replaced by a newer version of the same manual: build it (again)
-    fresh = jobs.request_build(build.options, current_user)
+    try:
+        fresh = jobs.request_build(build.options, current_user)
+    except jobs.BuildServiceUnavailable:
+        return _status_page(build, flash_error=unavailable_message(), code=503)
+    except jobs.BuildLimitReached as exc:
+        return _status_page(build, flash_error=limit_message(exc), code=429)
     return redirect(url_for("manuals.status", build_id=fresh.id))
 
 
@@ -153,5 +197,8 @@ def download(build_id: int):
 @requires(is_staff)
 def retry(build_id: int):
     build = _build_or_404(build_id)
-    jobs.retry_build(build, current_user)
+    try:
+        jobs.retry_build(build, current_user)
+    except jobs.BuildServiceUnavailable:
+        return _status_page(build, flash_error=unavailable_message(), code=503)
     return redirect(url_for("manuals.status", build_id=build.id))

@@ -99,6 +99,10 @@ def run_migrations_online():
 
     with connectable.connect() as connection:
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        # Before anything runs: a downgrade that would delete rows stops here unless forced.
+        from training.migrations.guard import check_downgrade
+
+        check_downgrade(connection, context.get_context(), context.get_x_argument(as_dictionary=True))
 
         with context.begin_transaction():
             context.run_migrations()

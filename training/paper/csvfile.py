@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
+from ..textcheck import has_control_characters
+
 MAX_ROWS = 5000
 
 
@@ -95,6 +97,10 @@ def read_table(
                     row,
                     str(_l("This line has %(n)s values; the header has %(m)s columns.", n=len(values), m=len(header))),
                 )
+            )
+        elif bad := [h for h, v in zip(header, values, strict=True) if has_control_characters(v, multiline=True)]:
+            table.problems.append(
+                (row, str(_l("Column “%(column)s” holds invisible control characters: remove them.", column=bad[0])))
             )
         else:
             table.rows.append((row, {h: v.strip() for h, v in zip(header, values, strict=True)}))

@@ -14,6 +14,8 @@ revision = '3015cdd65477'
 down_revision = '6b5461101f9a'
 branch_labels = None
 depends_on = None
+# Build records only point at cached PDFs: losing them on a downgrade loses nothing (see guard.py).
+disposable_on_downgrade = ('manual_builds',)
 
 
 def upgrade():
