@@ -58,6 +58,8 @@ ACCESS: dict[str, list[tuple[str, str, dict[str, int]]]] = {
     "favicon": [("GET", "/favicon.ico", anyone(200))],
     "static": [("GET", "/static/css/site.css", anyone(200))],
     "health.healthz": [("GET", "/healthz", anyone(200))],
+    "offline.service_worker": [("GET", "/sw.js", anyone(200))],
+    "offline.manifest": [("GET", "/manifest.webmanifest", anyone(200))],
     # accounts
     "accounts.login": [
         ("GET", "/login", {**anyone(302), "anonymous": 200}),  # signed in: on to the home page

@@ -134,6 +134,7 @@ def configure_blueprints(app: Flask) -> None:
     from .health import bp as health_bp
     from .learning.routes import bp as learning_bp
     from .manuals.routes import bp as manuals_bp
+    from .offline.routes import bp as offline_bp
     from .paper.routes import bp as paper_bp
     from .reports.routes import bp as reports_bp
     from .translations.routes import bp as translations_bp
@@ -151,6 +152,7 @@ def configure_blueprints(app: Flask) -> None:
         reports_bp,
         curriculum_admin_bp,
         translations_bp,
+        offline_bp,
         learning_bp,  # last: its URLs start with a language code, /<lang>/
     ):
         app.register_blueprint(blueprint)
@@ -183,6 +185,7 @@ def configure_commands(app: Flask) -> None:
     from .curriculum_admin.cli import curriculum_cli
     from .demo import demo_cli
     from .manuals.cli import manuals_cli
+    from .offline.cli import offline_cli
 
-    for group in (curriculum_cli, users_cli, demo_cli, manuals_cli, assessments_cli):
+    for group in (curriculum_cli, users_cli, demo_cli, manuals_cli, assessments_cli, offline_cli):
         app.cli.add_command(group)
