@@ -103,7 +103,10 @@ def test_pages_are_small_and_self_contained(client):
     html = client.get("/en/modules/communication/").get_data(as_text=True)
     assert not re.search(r'(src|href)="https?://', html)  # no CDN, no web fonts
     # One script, the offline helper (the pages work without it): from this site, never inline.
-    assert re.findall(r"<script[^>]*>[^<]*</script>", html) == ['<script src="/static/js/offline.js" defer></script>']
+    scripts = re.findall(r"<script[^>]*>[^<]*</script>", html)
+    assert len(scripts) == 1 and re.fullmatch(
+        r'<script src="/static/js/offline\.js\?v=[0-9a-f]+" defer></script>', scripts[0]
+    )
     assert html.count("<script") == 1
     with client.get("/static/css/site.css") as response:
         css = response.get_data(as_text=True)
