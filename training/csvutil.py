@@ -13,8 +13,6 @@ from typing import Any
 
 from babel.numbers import get_decimal_symbol
 from flask import Response
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -79,7 +77,8 @@ def csv_bytes(header: list[str], rows: Iterable[Iterable[Any]], lang: str = "en"
 
 def xlsx_bytes(header: list[str], rows: Iterable[Iterable[Any]], title: str = "PeerPath") -> bytes:
     """The same table as an .xlsx workbook (openpyxl); text cells stay text, never formulas."""
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # imported on first use: it loads Pillow, which start-up should not
+    from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31] or "PeerPath")
@@ -102,6 +101,8 @@ def _xlsx_value(value: Any) -> Any:
         return ""
     if isinstance(value, bool | int | float):
         return value
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     return ILLEGAL_CHARACTERS_RE.sub("", str(value))
 
 
